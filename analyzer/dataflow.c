@@ -1,0 +1,390 @@
+/*
+ * analyzer/dataflow.c - explore the paths of a function's CFG with one
+ * abstract state per path, merging equal states and bounding the work;
+ * classify each function exit as an error or a normal return and turn the
+ * blocks lost on the way into leak events, one per allocation site.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STATES_PER_BLOCK 48
+#define MAX_STEPS 200000
+
+struct work_item {
+    unsigned block;
+    struct pl_state *state;
+};
+
+struct seen_set {
+    uint64_t *hashes;
+    size_t len, cap;
+};
+
+struct explorer {
+    struct pl_engine *e;
+    struct work_item *stack;
+    size_t len, cap;
+    struct seen_set *seen; /* one per CFG block */
+    size_t steps;
+    bool cut;
+};
+
+static struct pl_state *state_copy(const struct pl_state *st)
+{
+    struct pl_state *copy = pl_xmalloc(sizeof *copy);
+    memcpy(copy, st, sizeof *copy);
+    return copy;
+}
+
+static void push(struct explorer *x, unsigned block, struct pl_state *st)
+{
+    struct work_item item = {block, st};
+    PL_PUSH(x->stack, x->len, x->cap, item);
+}
+
+/* True when 'st' at 'block' is new and within the limits. */
+static bool admit(struct explorer *x, unsigned block,
+                  const struct pl_state *st)
+{
+    struct seen_set *s = &x->seen[block];
+    uint64_t h = pl_state_hash(st);
+    for (size_t i = 0; i < s->len; i++)
+        if (s->hashes[i] == h)
+            return false;
+    if (s->len >= MAX_STATES_PER_BLOCK) {
+        if (x->e->stats)
+            x->e->stats->states_cut++;
+        return false;
+    }
+    PL_PUSH(s->hashes, s->len, s->cap, h);
+    if (x->e->stats)
+        x->e->stats->states++;
+    return true;
+}
+
+/* ---- exits ---- */
+
+static bool is_error_return(const struct pl_function *fn,
+                            const struct pl_state *st, struct pl_value v)
+{
+    if (fn->return_kind == PL_RET_POINTER) {
+        if (pl_value_is_null(v))
+            return true;
+        return v.kind == PL_V_BLOCK && st->blocks[v.block].status == PL_B_NULL;
+    }
+    if (fn->return_kind == PL_RET_INTEGER)
+        return v.kind == PL_V_INT && v.ival < 0;
+    return false;
+}
+
+static const char *exit_text(const struct pl_function *fn,
+                             struct pl_value v, bool has_value, char *buf,
+                             size_t size)
+{
+    if (!has_value)
+        return "returns";
+    if (fn->return_kind == PL_RET_POINTER &&
+        (pl_value_is_null(v)))
+        return "returns NULL";
+    if (v.kind == PL_V_INT) {
+        snprintf(buf, size, "returns %lld", v.ival);
+        return buf;
+    }
+    return "returns";
+}
+
+static struct pl_site_leak *site_leak(struct pl_engine *e,
+                                      const struct pl_node *site)
+{
+    for (size_t i = 0; i < e->nleaks; i++)
+        if (e->leaks[i].site == site)
+            return &e->leaks[i];
+    struct pl_site_leak fresh;
+    memset(&fresh, 0, sizeof fresh);
+    fresh.site = site;
+    PL_PUSH(e->leaks, e->nleaks, e->leaks_cap, fresh);
+    return &e->leaks[e->nleaks - 1];
+}
+
+static void record_leak(struct pl_engine *e, const struct pl_state *st,
+                        const struct pl_lost *l, bool error,
+                        unsigned exit_line, unsigned exit_col,
+                        const char *exit_what)
+{
+    struct pl_site_leak *sl = site_leak(e, l->site);
+    bool replace = !sl->have || (sl->event.error_path && !error) ||
+                   (sl->event.lost_by_realloc && !l->by_realloc);
+    if (replace) {
+        struct pl_event *ev = &sl->event;
+        memset(ev, 0, sizeof *ev);
+        ev->kind = PL_EV_LEAK;
+        ev->fn = e->fn;
+        ev->line = l->site->line;
+        ev->col = l->site->col;
+        ev->family = l->family;
+        ev->alloc_name = l->alloc_name;
+        ev->alloc_line = l->site->line;
+        ev->alloc_col = l->site->col;
+        ev->error_path = error;
+        ev->lost_by_realloc = l->by_realloc;
+        ev->lost_line = l->line;
+        ev->lost_col = l->col;
+        ev->lost_how = l->how;
+        ev->exit_line = exit_line;
+        ev->exit_col = exit_col;
+        ev->exit_what = exit_what; /* static or kept below */
+        unsigned first = l->note_start > st->notes_dropped
+                             ? l->note_start - st->notes_dropped
+                             : 0;
+        if (first > st->nnotes)
+            first = st->nnotes;
+        ev->nnotes = st->nnotes - first;
+        memcpy(sl->notes, st->notes + first, ev->nnotes * sizeof *sl->notes);
+    }
+    sl->have = true;
+    if (!error && !l->by_realloc)
+        sl->normal = true;
+}
+
+static void summary_exit(struct pl_engine *e, const struct pl_state *st,
+                         struct pl_value v)
+{
+    struct pl_summary_acc *acc = e->acc;
+    for (unsigned i = 0; i < st->nblocks; i++) {
+        const struct pl_block *b = &st->blocks[i];
+        if (!(b->flags & PL_BF_PARAM) || b->param < 0 || b->param >= 16)
+            continue;
+        int p = b->param;
+        if (b->status == PL_B_FREED) {
+            acc->seen_nonnull[p] = true;
+            acc->family[p] = b->freed_family;
+        } else if (b->status == PL_B_ESCAPED) {
+            acc->kept_any[p] = true;
+            acc->released_all[p] = false;
+        } else if (b->status != PL_B_NULL) {
+            acc->released_all[p] = false;
+        }
+    }
+    if (v.kind == PL_V_BLOCK) {
+        const struct pl_block *b = &st->blocks[v.block];
+        if (!(b->flags & PL_BF_PARAM) && b->status != PL_B_FREED &&
+            b->status != PL_B_NULL) {
+            acc->returns_fresh = true;
+            acc->fresh_family = b->family;
+            acc->fresh_name = b->alloc_name;
+        } else if (b->status != PL_B_NULL) {
+            acc->returns_other = true;
+        }
+    } else if (!pl_value_is_null(v)) {
+        acc->returns_other = true;
+    }
+}
+
+/* A path leaves the function through 'ret' (NULL: falls off the end). */
+static void leave(struct pl_engine *e, struct pl_state *st,
+                  const struct pl_cfg_block *blk)
+{
+    const struct pl_function *fn = e->fn;
+    const struct pl_node *value = blk->term == PL_T_RETURN ? blk->term_node
+                                                           : NULL;
+    const struct pl_node *at = blk->stmt ? blk->stmt : value;
+    unsigned line = at ? at->line : fn->end_line;
+    unsigned col = at ? at->col : fn->end_col;
+    struct pl_value v = {PL_V_UNKNOWN, false, -1, 0};
+    if (value) {
+        e->cur_elem = value;
+        v = pl_eval(e, st, value);
+    }
+    bool error = st->error_path || is_error_return(fn, st, v);
+    if (v.kind == PL_V_BLOCK) {
+        struct pl_block *b = &st->blocks[v.block];
+        if (b->status == PL_B_FREED && !(b->flags & PL_BF_REPORTED_UAF) &&
+            value) {
+            b->flags |= PL_BF_REPORTED_UAF;
+            char subject[160];
+            pl_node_text(pl_node_strip(value), subject, sizeof subject);
+            struct pl_event ev = {.kind = PL_EV_USE_AFTER_RELEASE,
+                                  .line = value->line, .col = value->col,
+                                  .subject = subject, .what = "returned"};
+            pl_event_from_block(&ev, e, st, v.block);
+            pl_emit(e, st, &ev, b->note_start);
+        }
+    }
+    if (e->acc) {
+        summary_exit(e, st, v);
+        return;
+    }
+    if (v.kind == PL_V_BLOCK &&
+        (st->blocks[v.block].status == PL_B_MAYBE_NULL ||
+         st->blocks[v.block].status == PL_B_NONNULL))
+        st->blocks[v.block].status = PL_B_ESCAPED;
+    /* every local dies here */
+    struct pl_state *dead = st;
+    dead->nbindings = 0;
+    pl_check_lost(e, dead, at, "it goes out of scope when the function "
+                               "returns");
+    char buf[48];
+    const char *what = exit_text(fn, v, value != NULL, buf, sizeof buf);
+    static const char *const fixed[] = {"returns", "returns NULL",
+                                        "returns -1"};
+    const char *kept = what;
+    if (what == buf) /* keep a static string in the event */
+        kept = strcmp(buf, "returns -1") == 0 ? fixed[2] : fixed[0];
+    for (unsigned i = 0; i < dead->nlost; i++)
+        record_leak(e, dead, &dead->lost[i], error, line, col, kept);
+}
+
+/* ---- the walk ---- */
+
+static void step_cond(struct explorer *x, struct pl_state *st,
+                      const struct pl_cfg_block *blk)
+{
+    struct pl_engine *e = x->e;
+    const struct pl_node *cond = blk->term_node;
+    e->cur_elem = cond;
+    pl_eval(e, st, cond);
+    pl_check_lost(e, st, cond, "the last pointer to it is dropped");
+    char text[120];
+    pl_node_text(pl_node_strip(cond), text, sizeof text);
+    for (int branch = 0; branch < 2; branch++) {
+        struct pl_state *next = branch == 0 ? state_copy(st) : st;
+        bool truth = branch == 0;
+        if (!pl_assume(e, next, cond, truth)) {
+            if (next != st)
+                free(next);
+            else
+                free(st);
+            continue;
+        }
+        pl_state_note(next, cond->line, cond->col, "assuming '%s' is %s",
+                      text, truth ? "true" : "false");
+        push(x, blk->succs[branch], next);
+    }
+}
+
+static void step(struct explorer *x, unsigned id, struct pl_state *st)
+{
+    struct pl_engine *e = x->e;
+    const struct pl_cfg_block *blk = &e->cfg->blocks[id];
+    if (blk->error_label)
+        st->error_path = true;
+    for (size_t i = 0; i < blk->nelems; i++)
+        pl_eval_elem(e, st, blk->elems[i]);
+    x->steps += blk->nelems + 1;
+    switch (blk->term) {
+    case PL_T_JUMP:
+        if (blk->nsuccs == 1) {
+            const struct pl_cfg_block *to = &e->cfg->blocks[blk->succs[0]];
+            if (blk->stmt && blk->stmt->kind == PL_N_GOTO && to->label)
+                pl_state_note(st, blk->stmt->line, blk->stmt->col,
+                              "jumping to '%s'", to->label);
+            push(x, blk->succs[0], st);
+            return;
+        }
+        break;
+    case PL_T_COND:
+        if (blk->nsuccs == 2) {
+            step_cond(x, st, blk);
+            return;
+        }
+        break;
+    case PL_T_SWITCH:
+        e->cur_elem = blk->term_node;
+        pl_eval(e, st, blk->term_node);
+        for (size_t i = 0; i < blk->nsuccs; i++)
+            push(x, blk->succs[i], i + 1 < blk->nsuccs ? state_copy(st) : st);
+        if (blk->nsuccs)
+            return;
+        break;
+    case PL_T_RETURN:
+    case PL_T_FALLOFF:
+        leave(e, st, blk);
+        break;
+    case PL_T_EXIT:
+        break;
+    }
+    free(st);
+}
+
+static void bind_params(struct pl_engine *e, struct pl_state *st,
+                        struct pl_node *param_sites)
+{
+    const struct pl_function *fn = e->fn;
+    for (unsigned i = 0; i < fn->nparams && i < 16; i++) {
+        if (!fn->params[i].is_pointer || !fn->params[i].name[0])
+            continue;
+        param_sites[i].id = ~0u - i;
+        int b = pl_state_new_block(st, &param_sites[i], PL_FAM_NONE,
+                                   fn->params[i].name);
+        if (b < 0)
+            continue;
+        st->blocks[b].flags |= PL_BF_PARAM;
+        st->blocks[b].param = (int8_t)i;
+        struct pl_value v = {PL_V_BLOCK, false, (int16_t)b, 0};
+        pl_state_bind(st, pl_keys_intern(&e->keys, fn->params[i].name), v);
+    }
+}
+
+void pl_engine_run(struct pl_engine *e)
+{
+    struct explorer x = {.e = e};
+    x.seen = pl_xcalloc(e->cfg->nblocks, sizeof *x.seen);
+    struct pl_node param_sites[16];
+    memset(param_sites, 0, sizeof param_sites);
+    struct pl_state *init = pl_xcalloc(1, sizeof *init);
+    if (e->acc)
+        bind_params(e, init, param_sites);
+    push(&x, e->cfg->entry, init);
+    while (x.len) {
+        struct work_item item = x.stack[--x.len];
+        if (x.steps > MAX_STEPS) {
+            x.cut = true;
+            free(item.state);
+            continue;
+        }
+        if (!admit(&x, item.block, item.state)) {
+            free(item.state);
+            continue;
+        }
+        step(&x, item.block, item.state);
+    }
+    if (x.cut && e->stats)
+        e->stats->functions_cut++;
+    for (size_t i = 0; i < e->cfg->nblocks; i++)
+        free(x.seen[i].hashes);
+    free(x.seen);
+    free(x.stack);
+}
+
+/* ---- entry points ---- */
+
+static void emit_leaks(struct pl_engine *e)
+{
+    for (size_t i = 0; i < e->nleaks; i++) {
+        struct pl_site_leak *sl = &e->leaks[i];
+        if (!sl->have || !e->on_event)
+            continue;
+        sl->event.error_path = !sl->normal && sl->event.error_path;
+        sl->event.notes = sl->notes;
+        e->on_event(e->ctx, &sl->event);
+    }
+}
+
+void pl_dataflow_run(const struct pl_unit *unit, const struct pl_function *fn,
+                     const struct pl_summaries *sums, pl_event_fn on_event,
+                     void *ctx, struct pl_dataflow_stats *stats)
+{
+    struct pl_cfg *cfg = pl_cfg_build(fn, pl_api_is_noreturn);
+    struct pl_engine e = {.unit = unit, .fn = fn, .cfg = cfg, .sums = sums,
+                          .on_event = on_event, .ctx = ctx, .stats = stats};
+    if (stats)
+        stats->functions++;
+    pl_engine_run(&e);
+    emit_leaks(&e);
+    free(e.leaks);
+    pl_keys_release(&e.keys);
+    pl_cfg_free(cfg);
+}

@@ -1,0 +1,103 @@
+/*
+ * analyzer/driver.c - run the pipeline on files: parse with libclang,
+ * learn summaries, run the dataflow engine per function and hand its
+ * events to the enabled rules. Workers take files from a shared counter.
+ */
+#include "driver.h"
+#include "../rules/rule.h"
+#include "report.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct event_sink {
+    const struct pl_rule *const *rules;
+    size_t nrules;
+    struct pl_reporter reporter;
+};
+
+static void dispatch(void *ctx, const struct pl_event *ev)
+{
+    struct event_sink *sink = ctx;
+    for (size_t i = 0; i < sink->nrules; i++)
+        sink->rules[i]->check(ev, &sink->reporter);
+}
+
+static void analyze(CXIndex index, struct pl_job *job,
+                    const struct pl_rule *const *rules, size_t nrules)
+{
+    struct pl_unit unit;
+    job->status = pl_unit_parse(&unit, index, job->path, job->path,
+                                (const char *const *)job->args.argv,
+                                (int)job->args.argc);
+    if (job->status == 0) {
+        job->nerrors = unit.nerrors;
+        job->first_error = unit.first_error;
+        unit.first_error = NULL;
+        struct pl_summaries *sums = pl_summaries_new(&unit, &job->stats);
+        struct event_sink sink = {rules, nrules,
+                                  {&job->findings, &unit, job->path}};
+        for (size_t i = 0; i < unit.nfuncs; i++)
+            pl_dataflow_run(&unit, &unit.funcs[i], sums, dispatch, &sink,
+                            &job->stats);
+        pl_summaries_free(sums);
+    }
+    pl_unit_release(&unit);
+}
+
+struct worker_ctx {
+    struct pl_job *jobs;
+    size_t njobs;
+    size_t next;
+    pthread_mutex_t lock;
+    const struct pl_rule *const *rules;
+    size_t nrules;
+};
+
+static void *worker(void *arg)
+{
+    struct worker_ctx *w = arg;
+    CXIndex index = clang_createIndex(0, 0);
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t i = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (i >= w->njobs)
+            break;
+        analyze(index, &w->jobs[i], w->rules, w->nrules);
+    }
+    clang_disposeIndex(index);
+    return NULL;
+}
+
+void pl_driver_run(struct pl_job *jobs, size_t njobs,
+                   const struct pl_rule *const *rules, size_t nrules,
+                   unsigned nthreads)
+{
+    struct worker_ctx w = {.jobs = jobs, .njobs = njobs, .rules = rules,
+                           .nrules = nrules};
+    pthread_mutex_init(&w.lock, NULL);
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > njobs)
+        nthreads = njobs ? (unsigned)njobs : 1;
+    pthread_t *threads = pl_xcalloc(nthreads, sizeof *threads);
+    unsigned started = 0;
+    for (unsigned t = 1; t < nthreads; t++)
+        if (pthread_create(&threads[started], NULL, worker, &w) == 0)
+            started++;
+    worker(&w); /* the main thread works too */
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    free(threads);
+    pthread_mutex_destroy(&w.lock);
+}
+
+void pl_job_release(struct pl_job *job)
+{
+    pl_argv_release(&job->args);
+    pl_findings_release(&job->findings);
+    free(job->first_error);
+    job->first_error = NULL;
+}

@@ -1,0 +1,38 @@
+/*
+ * analyzer/driver.h - analyze a list of files with the enabled rules, on
+ * several threads, and collect their findings.
+ */
+#ifndef PL_DRIVER_H
+#define PL_DRIVER_H
+
+#include "dataflow.h"
+#include "findings.h"
+#include "flags.h"
+
+#include <stddef.h>
+
+struct pl_rule;
+
+struct pl_job {
+    const char *path;     /* borrowed */
+    struct pl_argv args;  /* compiler arguments, owned by the job */
+    /* results */
+    struct pl_findings findings;
+    int status;           /* 0, or -1 when the file could not be analyzed */
+    unsigned nerrors;     /* compiler errors */
+    char *first_error;    /* heap, or NULL */
+    struct pl_dataflow_stats stats;
+};
+
+/*
+ * Analyze every job with the 'nrules' rules in 'rules' on 'nthreads'
+ * threads. Fills each job's results; reports nothing itself.
+ */
+void pl_driver_run(struct pl_job *jobs, size_t njobs,
+                   const struct pl_rule *const *rules, size_t nrules,
+                   unsigned nthreads);
+
+/* Free a job's arguments and results. */
+void pl_job_release(struct pl_job *job);
+
+#endif

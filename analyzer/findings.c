@@ -1,0 +1,128 @@
+/*
+ * analyzer/findings.c - collect, sort and print findings in compiler
+ * style: "file:line:col: warning: message [PML005]", the source line with
+ * a caret, then the path notes.
+ */
+#include "findings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pl_findings_init(struct pl_findings *f)
+{
+    f->items = NULL;
+    f->len = f->cap = 0;
+}
+
+static void finding_release(struct pl_finding *item)
+{
+    free(item->file);
+    free(item->message);
+    free(item->source_line);
+    for (size_t k = 0; k < item->nnotes; k++)
+        free(item->notes[k].text);
+    free(item->notes);
+}
+
+void pl_findings_release(struct pl_findings *f)
+{
+    for (size_t i = 0; i < f->len; i++)
+        finding_release(&f->items[i]);
+    free(f->items);
+    pl_findings_init(f);
+}
+
+void pl_findings_add(struct pl_findings *f, const char *rule_id,
+                     const char *file, unsigned line, unsigned col,
+                     const char *message, const char *source_line,
+                     const struct pl_finding_note *notes, size_t nnotes)
+{
+    for (size_t i = 0; i < f->len; i++) {
+        const struct pl_finding *it = &f->items[i];
+        if (it->line == line && it->col == col &&
+            strcmp(it->rule_id, rule_id) == 0 && strcmp(it->file, file) == 0)
+            return;
+    }
+    struct pl_finding item = {
+        .rule_id = rule_id,
+        .file = pl_xstrdup(file),
+        .line = line,
+        .col = col,
+        .message = pl_xstrdup(message),
+        .source_line = source_line ? pl_xstrdup(source_line) : NULL,
+    };
+    if (nnotes) {
+        item.notes = pl_xcalloc(nnotes, sizeof *item.notes);
+        item.nnotes = nnotes;
+        for (size_t k = 0; k < nnotes; k++) {
+            item.notes[k].line = notes[k].line;
+            item.notes[k].col = notes[k].col;
+            item.notes[k].text = pl_xstrdup(notes[k].text);
+        }
+    }
+    PL_PUSH(f->items, f->len, f->cap, item);
+}
+
+void pl_findings_take(struct pl_findings *to, struct pl_findings *from)
+{
+    for (size_t i = 0; i < from->len; i++)
+        PL_PUSH(to->items, to->len, to->cap, from->items[i]);
+    free(from->items);
+    pl_findings_init(from);
+}
+
+static int compare_findings(const void *a, const void *b)
+{
+    const struct pl_finding *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    if (c)
+        return c;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return strcmp(x->rule_id, y->rule_id);
+}
+
+void pl_findings_sort(struct pl_findings *f)
+{
+    if (f->len > 1)
+        qsort(f->items, f->len, sizeof *f->items, compare_findings);
+}
+
+#define BOLD "\033[1m"
+#define MAGENTA "\033[1;35m"
+#define GREEN "\033[1;32m"
+#define CYAN "\033[1;36m"
+#define RESET "\033[0m"
+
+/* Print the source line and a caret under column 'col' (1-based). */
+static void print_caret(FILE *out, const char *text, unsigned col,
+                        bool color)
+{
+    fprintf(out, "%s\n", text);
+    size_t len = strlen(text);
+    for (unsigned i = 1; i < col; i++)
+        fputc(i - 1 < len && text[i - 1] == '\t' ? '\t' : ' ', out);
+    fprintf(out, "%s^%s\n", color ? GREEN : "", color ? RESET : "");
+}
+
+static void print_one(const struct pl_finding *it, FILE *out, bool color)
+{
+    fprintf(out, "%s%s:%u:%u: %swarning: %s%s%s [%s]%s\n", color ? BOLD : "",
+            it->file, it->line, it->col, color ? MAGENTA : "",
+            color ? RESET BOLD : "", it->message, "", it->rule_id,
+            color ? RESET : "");
+    if (it->source_line)
+        print_caret(out, it->source_line, it->col, color);
+    for (size_t k = 0; k < it->nnotes; k++)
+        fprintf(out, "%s%s:%u:%u: %snote: %s%s\n", color ? BOLD : "",
+                it->file, it->notes[k].line, it->notes[k].col,
+                color ? CYAN : "", color ? RESET : "", it->notes[k].text);
+}
+
+void pl_findings_print(const struct pl_findings *f, FILE *out, bool color)
+{
+    for (size_t i = 0; i < f->len; i++)
+        print_one(&f->items[i], out, color);
+}

@@ -1,0 +1,55 @@
+/*
+ * analyzer/findings.h - the findings of a run: collected from rules,
+ * de-duplicated, sorted, and printed in compiler style.
+ */
+#ifndef PL_FINDINGS_H
+#define PL_FINDINGS_H
+
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct pl_finding_note {
+    unsigned line, col;
+    char *text;
+};
+
+struct pl_finding {
+    const char *rule_id;      /* static string of the rule */
+    char *file;
+    unsigned line, col;
+    char *message;
+    char *source_line;        /* the offending line's text or NULL */
+    struct pl_finding_note *notes;
+    size_t nnotes;
+};
+
+struct pl_findings {
+    struct pl_finding *items;
+    size_t len, cap;
+};
+
+void pl_findings_init(struct pl_findings *f);
+void pl_findings_release(struct pl_findings *f);
+
+/*
+ * Add a finding. Copies every string; 'notes' may be NULL.
+ * A finding with the same rule, file, line and column as one already
+ * present is dropped.
+ */
+void pl_findings_add(struct pl_findings *f, const char *rule_id,
+                     const char *file, unsigned line, unsigned col,
+                     const char *message, const char *source_line,
+                     const struct pl_finding_note *notes, size_t nnotes);
+
+/* Move every finding of 'from' into 'to'; 'from' is left empty. */
+void pl_findings_take(struct pl_findings *to, struct pl_findings *from);
+
+/* Sort by file, line, column, rule. */
+void pl_findings_sort(struct pl_findings *f);
+
+/* Print all findings as text to 'out'; 'color' adds ANSI colours. */
+void pl_findings_print(const struct pl_findings *f, FILE *out, bool color);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * analyzer/main.c - the pymem-lint command: parse options, collect files
+ * and their compile flags, run the analysis, print findings, and turn the
+ * outcome into an exit status (the only file that exits).
+ */
+#include "driver.h"
+#include "flags.h"
+#include "sources.h"
+#include "util.h"
+#include "../rules/rule.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef PL_VERSION
+#define PL_VERSION "0.0.0"
+#endif
+
+enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
+
+struct options {
+    const char *db_dir;
+    const char *python;
+    struct pl_argv extra;
+    struct pl_argv excludes;
+    const char *enable;
+    const char *disable;
+    unsigned jobs;
+    bool color;
+    bool stats;
+};
+
+static void usage(FILE *out)
+{
+    fputs(
+        "usage: pymem-lint [options] PATH...\n"
+        "\n"
+        "Find misuse of CPython's memory API (PyMem_Malloc, PyMem_Free and\n"
+        "their relatives) in C extension sources. A PATH is a C file or a\n"
+        "directory searched recursively for .c files.\n"
+        "\n"
+        "options:\n"
+        "  -p DIR             directory of compile_commands.json (default: found\n"
+        "                     next to the sources, in their build/, or upward)\n"
+        "  --python EXE       take Python.h from this interpreter when no compile\n"
+        "                     database applies (default: python3)\n"
+        "  --extra-arg=ARG    add a compiler argument (repeatable)\n"
+        "  --exclude GLOB     skip paths matching GLOB (repeatable)\n"
+        "  --enable LIST      run only these rules (ids or names, comma-separated)\n"
+        "  --disable LIST     do not run these rules\n"
+        "  --list-rules       list the rules and exit\n"
+        "  --explain RULE     explain a rule and exit\n"
+        "  -j N               analyze N files in parallel (default: CPU count)\n"
+        "  --no-color         no colour in the output\n"
+        "  --stats            print analysis statistics on stderr\n"
+        "  --version          print the version and exit\n"
+        "  -h, --help         print this help and exit\n"
+        "\n"
+        "exit status: 0 no findings, 1 findings, 2 usage or tool error\n",
+        out);
+}
+
+static int list_rules(void)
+{
+    size_t n;
+    const struct pl_rule *const *rules = pl_rules(&n);
+    for (size_t i = 0; i < n; i++)
+        printf("%s  %-20s %-8s %s\n", rules[i]->id, rules[i]->name,
+               pl_severity_name(rules[i]->severity), rules[i]->summary);
+    return EXIT_CLEAN;
+}
+
+static int explain(const char *what)
+{
+    const struct pl_rule *rule = pl_rule_find(what);
+    if (!rule) {
+        pl_error("unknown rule '%s' (see --list-rules)", what);
+        return EXIT_TROUBLE;
+    }
+    fputs(rule->explanation, stdout);
+    return EXIT_CLEAN;
+}
+
+/* Mark the rules named in comma-separated 'list' in 'on' with 'value'. */
+static int mark_rules(const char *list, bool *on, bool value)
+{
+    size_t n;
+    const struct pl_rule *const *rules = pl_rules(&n);
+    char *copy = pl_xstrdup(list);
+    int rc = 0;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        const struct pl_rule *rule = pl_rule_find(tok);
+        if (!rule) {
+            rc = pl_error("unknown rule '%s' (see --list-rules)", tok);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (rules[i] == rule)
+                on[i] = value;
+    }
+    free(copy);
+    return rc;
+}
+
+/* Fill 'chosen' with the enabled rules; returns -1 on an unknown name. */
+static int choose_rules(const struct options *o,
+                        const struct pl_rule **chosen, size_t *nchosen)
+{
+    size_t n;
+    const struct pl_rule *const *rules = pl_rules(&n);
+    bool on[64];
+    for (size_t i = 0; i < n; i++)
+        on[i] = o->enable == NULL;
+    if (o->enable && mark_rules(o->enable, on, true) < 0)
+        return -1;
+    if (o->disable && mark_rules(o->disable, on, false) < 0)
+        return -1;
+    *nchosen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (on[i])
+            chosen[(*nchosen)++] = rules[i];
+    return 0;
+}
+
+static int parse_jobs(const char *text, unsigned *jobs)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || v < 1 || v > 256)
+        return pl_error("invalid -j value '%s': expected 1 to 256", text);
+    *jobs = (unsigned)v;
+    return 0;
+}
+
+enum {
+    OPT_PYTHON = 256, OPT_EXTRA, OPT_EXCLUDE, OPT_ENABLE, OPT_DISABLE,
+    OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION,
+};
+
+/* Returns -1 to continue, or an exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"python", required_argument, NULL, OPT_PYTHON},
+        {"extra-arg", required_argument, NULL, OPT_EXTRA},
+        {"exclude", required_argument, NULL, OPT_EXCLUDE},
+        {"enable", required_argument, NULL, OPT_ENABLE},
+        {"disable", required_argument, NULL, OPT_DISABLE},
+        {"list-rules", no_argument, NULL, OPT_LIST},
+        {"explain", required_argument, NULL, OPT_EXPLAIN},
+        {"no-color", no_argument, NULL, OPT_NOCOLOR},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "p:j:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p': o->db_dir = optarg; break;
+        case 'j':
+            if (parse_jobs(optarg, &o->jobs) < 0)
+                return EXIT_TROUBLE;
+            break;
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        case OPT_PYTHON: o->python = optarg; break;
+        case OPT_EXTRA: pl_argv_push(&o->extra, optarg); break;
+        case OPT_EXCLUDE: pl_argv_push(&o->excludes, optarg); break;
+        case OPT_ENABLE: o->enable = optarg; break;
+        case OPT_DISABLE: o->disable = optarg; break;
+        case OPT_LIST: return list_rules();
+        case OPT_EXPLAIN: return explain(optarg);
+        case OPT_NOCOLOR: o->color = false; break;
+        case OPT_STATS: o->stats = true; break;
+        case OPT_VERSION: printf("pymem-lint %s\n", PL_VERSION); return 0;
+        default:
+            if (optopt && optopt < 256)
+                pl_error("invalid option '-%c' (try --help)", optopt);
+            else
+                pl_error("invalid option '%s' (try --help)",
+                         argv[optind - 1]);
+            return EXIT_TROUBLE;
+        }
+    }
+    return -1;
+}
+
+static void print_stats(const struct pl_job *jobs, size_t njobs)
+{
+    struct pl_dataflow_stats sum = {0};
+    size_t findings = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        sum.functions += jobs[i].stats.functions;
+        sum.states += jobs[i].stats.states;
+        sum.states_cut += jobs[i].stats.states_cut;
+        sum.functions_cut += jobs[i].stats.functions_cut;
+        sum.allocations += jobs[i].stats.allocations;
+        findings += jobs[i].findings.len;
+    }
+    fprintf(stderr,
+            "pymem-lint: stats: %zu files, %zu functions, %zu allocation "
+            "events, %zu states, %zu states cut, %zu functions cut at the "
+            "step budget, %zu findings\n",
+            njobs, sum.functions, sum.allocations, sum.states,
+            sum.states_cut, sum.functions_cut, findings);
+}
+
+/* Report per-file problems in file order; returns how many failed. */
+static int report_file_problems(const struct pl_job *jobs, size_t njobs)
+{
+    int failed = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        if (jobs[i].status < 0)
+            failed++;
+        else if (jobs[i].nerrors)
+            pl_warning("'%s' has %u compile error%s; findings may be "
+                       "incomplete (first: %s)",
+                       jobs[i].path, jobs[i].nerrors,
+                       jobs[i].nerrors == 1 ? "" : "s",
+                       jobs[i].first_error ? jobs[i].first_error : "?");
+    }
+    return failed;
+}
+
+static int run(struct options *o, char **paths, size_t npaths)
+{
+    const struct pl_rule *chosen[64];
+    size_t nchosen;
+    if (choose_rules(o, chosen, &nchosen) < 0)
+        return EXIT_TROUBLE;
+    struct pl_argv files;
+    pl_argv_init(&files);
+    int errors = pl_sources_collect(paths, npaths, &o->excludes, &files);
+    struct pl_flags *flags = pl_flags_new(o->db_dir, o->python, &o->extra);
+    if (!flags) {
+        pl_argv_release(&files);
+        return EXIT_TROUBLE;
+    }
+    struct pl_job *jobs = pl_xcalloc(files.argc ? files.argc : 1,
+                                     sizeof *jobs);
+    size_t njobs = 0;
+    for (size_t i = 0; i < files.argc; i++) {
+        struct pl_job *job = &jobs[njobs];
+        job->path = files.argv[i];
+        pl_argv_init(&job->args);
+        pl_findings_init(&job->findings);
+        if (pl_flags_for(flags, job->path, &job->args) < 0) {
+            pl_argv_release(&job->args);
+            errors++;
+            continue;
+        }
+        njobs++;
+    }
+    pl_flags_free(flags);
+    pl_driver_run(jobs, njobs, chosen, nchosen, o->jobs);
+    errors += report_file_problems(jobs, njobs);
+    struct pl_findings all;
+    pl_findings_init(&all);
+    for (size_t i = 0; i < njobs; i++)
+        pl_findings_take(&all, &jobs[i].findings);
+    pl_findings_sort(&all);
+    pl_findings_print(&all, stdout, o->color);
+    fflush(stdout);
+    if (o->stats)
+        print_stats(jobs, njobs);
+    int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;
+    pl_findings_release(&all);
+    for (size_t i = 0; i < njobs; i++)
+        pl_job_release(&jobs[i]);
+    free(jobs);
+    pl_argv_release(&files);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {.jobs = 0, .color = true};
+    pl_argv_init(&o.extra);
+    pl_argv_init(&o.excludes);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o.jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+    int status = parse_options(argc, argv, &o);
+    if (status < 0) {
+        if (optind >= argc) {
+            pl_error("no PATH given (try --help)");
+            status = EXIT_TROUBLE;
+        } else {
+            o.color = o.color && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+            status = run(&o, argv + optind, (size_t)(argc - optind));
+        }
+    }
+    pl_argv_release(&o.extra);
+    pl_argv_release(&o.excludes);
+    return status;
+}

@@ -1,0 +1,122 @@
+/*
+ * analyzer/summary.c - learn what each function of a file does with
+ * memory by running the dataflow engine over its body: does it return a
+ * fresh block (an allocation wrapper), and does it release, keep or only
+ * read each pointer parameter.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pl_summaries *pl_summaries_new(const struct pl_unit *unit,
+                                      struct pl_dataflow_stats *stats)
+{
+    struct pl_summaries *sums = pl_xcalloc(1, sizeof *sums);
+    sums->unit = unit;
+    sums->len = unit->nfuncs;
+    sums->items = pl_xcalloc(sums->len ? sums->len : 1, sizeof *sums->items);
+    sums->stats = stats;
+    for (size_t i = 0; i < sums->len; i++)
+        sums->items[i].name = unit->funcs[i].name;
+    return sums;
+}
+
+void pl_summaries_free(struct pl_summaries *sums)
+{
+    if (!sums)
+        return;
+    free(sums->items);
+    free(sums);
+}
+
+static void derive(struct pl_summary *sum, const struct pl_function *fn,
+                   const struct pl_summary_acc *acc)
+{
+    if (acc->returns_fresh && !acc->returns_other &&
+        fn->return_kind == PL_RET_POINTER) {
+        sum->returns_family = acc->fresh_family;
+        sum->returns_alloc_name = acc->fresh_name;
+    }
+    for (unsigned i = 0; i < fn->nparams && i < 16; i++) {
+        if (!fn->params[i].is_pointer) {
+            sum->roles[i] = PL_PARAM_BORROWS;
+            continue;
+        }
+        if (acc->released_all[i] && acc->seen_nonnull[i]) {
+            sum->roles[i] = PL_PARAM_RELEASES;
+            sum->release_family[i] = acc->family[i];
+        } else if (acc->kept_any[i] || acc->seen_nonnull[i]) {
+            sum->roles[i] = PL_PARAM_KEEPS;
+        } else {
+            sum->roles[i] = PL_PARAM_BORROWS;
+        }
+    }
+}
+
+static void compute(const struct pl_summaries *sums, size_t index)
+{
+    struct pl_summary *sum = &sums->items[index];
+    const struct pl_function *fn = &sums->unit->funcs[index];
+    sum->busy = true;
+    struct pl_summary_acc acc;
+    memset(&acc, 0, sizeof acc);
+    for (int i = 0; i < 16; i++)
+        acc.released_all[i] = true;
+    struct pl_cfg *cfg = pl_cfg_build(fn, pl_api_is_noreturn);
+    struct pl_engine e = {.unit = sums->unit, .fn = fn, .cfg = cfg,
+                          .sums = sums, .acc = &acc, .stats = NULL};
+    pl_engine_run(&e);
+    free(e.leaks);
+    pl_keys_release(&e.keys);
+    pl_cfg_free(cfg);
+    derive(sum, fn, &acc);
+    sum->busy = false;
+    sum->done = true;
+}
+
+const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,
+                                        const char *name)
+{
+    if (!sums || !name)
+        return NULL;
+    for (size_t i = 0; i < sums->len; i++) {
+        struct pl_summary *sum = &sums->items[i];
+        if (strcmp(sum->name, name) != 0)
+            continue;
+        if (sum->busy)
+            return NULL; /* recursion: treat as unknown */
+        if (!sum->done)
+            compute(sums, i);
+        return sum;
+    }
+    return NULL;
+}
+
+char *pl_summaries_describe(const struct pl_summaries *sums,
+                            const char *name)
+{
+    const struct pl_summary *sum = pl_summary_get(sums, name);
+    if (!sum)
+        return NULL;
+    const struct pl_function *fn = pl_unit_find(sums->unit, name);
+    struct pl_strbuf sb;
+    pl_strbuf_init(&sb);
+    if (sum->returns_family != PL_FAM_NONE)
+        pl_strbuf_addf(&sb, "alloc(%s)", pl_family_name(sum->returns_family));
+    static const char *const roles[] = {"unknown", "borrows", "releases",
+                                        "keeps"};
+    for (unsigned i = 0; fn && i < fn->nparams && i < 16; i++) {
+        if (!fn->params[i].is_pointer)
+            continue;
+        pl_strbuf_addf(&sb, "%sp%u:%s", sb.len ? " " : "", i,
+                       roles[sum->roles[i]]);
+        if (sum->roles[i] == PL_PARAM_RELEASES)
+            pl_strbuf_addf(&sb, "(%s)",
+                           pl_family_name(sum->release_family[i]));
+    }
+    if (!sb.len)
+        pl_strbuf_add(&sb, "-");
+    return sb.text;
+}

@@ -371,6 +371,7 @@ static void lower_loop(struct builder *b, const struct pl_node *init,
         jump(b, head);
     }
     b->cur = test;
+    block(b, test)->loop_head = true;
     if (cond)
         lower_cond(b, cond, body_blk, after);
     else
@@ -478,6 +479,7 @@ static void lower_label(struct builder *b, const struct pl_node *s,
     b->cur = target;
     block(b, target)->label = s->name;
     block(b, target)->error_label = is_error_label_name(s->name);
+    block(b, target)->loop_head = true;
     if (s->nkids)
         lower_stmt(b, s->kids[0], t);
 }

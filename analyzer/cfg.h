@@ -29,6 +29,7 @@ struct pl_cfg_block {
     size_t nsuccs, succs_cap;
     const char *label;            /* label that starts this block, or NULL */
     bool error_label;             /* that label's name says "error exit" */
+    bool loop_head;               /* a loop's test, or a label */
 };
 
 struct pl_cfg {

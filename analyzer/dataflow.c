@@ -13,6 +13,14 @@
 #define MAX_STATES_PER_BLOCK 48
 #define MAX_STEPS 200000
 
+#define MAX_SHAPES 16
+
+struct loop_memory {
+    uint64_t shape[MAX_SHAPES];
+    struct pl_state *state[MAX_SHAPES];
+    unsigned len;
+};
+
 struct work_item {
     unsigned block;
     struct pl_state *state;
@@ -28,6 +36,7 @@ struct explorer {
     struct work_item *stack;
     size_t len, cap;
     struct seen_set *seen; /* one per CFG block */
+    struct loop_memory **loops; /* per loop head: states seen there */
     size_t steps;
     bool cut;
 };
@@ -63,6 +72,76 @@ static bool admit(struct explorer *x, unsigned block,
     if (x->e->stats)
         x->e->stats->states++;
     return true;
+}
+
+/*
+ * At a loop head, forget integer values and facts that changed since the
+ * last state admitted there, so that counting loops converge.
+ */
+static void widen(struct pl_state *st, const struct pl_state *last)
+{
+    unsigned out = 0;
+    for (unsigned i = 0; i < st->nbindings; i++) {
+        struct pl_binding *b = &st->bindings[i];
+        if (b->value.kind == PL_V_INT) {
+            const struct pl_value *old =
+                pl_state_lookup((struct pl_state *)last, b->key);
+            if (!old || old->kind != PL_V_INT || old->ival != b->value.ival)
+                continue;
+        }
+        st->bindings[out++] = *b;
+    }
+    st->nbindings = out;
+    out = 0;
+    for (unsigned i = 0; i < st->nfacts; i++)
+        if (pl_state_fact(last, st->facts[i].key) == st->facts[i].truth)
+            st->facts[out++] = st->facts[i];
+    st->nfacts = out;
+}
+
+/* Hash of what a state says about pointers (not integers or facts). */
+static uint64_t shape_hash(const struct pl_state *st)
+{
+    struct pl_state *copy = pl_xmalloc(sizeof *copy);
+    memcpy(copy, st, sizeof *copy);
+    unsigned out = 0;
+    for (unsigned i = 0; i < copy->nbindings; i++)
+        if (copy->bindings[i].value.kind != PL_V_INT ||
+            copy->bindings[i].value.ival == 0)
+            copy->bindings[out++] = copy->bindings[i];
+    copy->nbindings = out;
+    copy->nfacts = 0;
+    uint64_t h = pl_state_hash(copy);
+    free(copy);
+    return h;
+}
+
+/*
+ * At a loop head, widen 'st' against the last state of the same shape
+ * that arrived there, then remember it.
+ */
+static void remember_at_loop_head(struct explorer *x, unsigned block,
+                                  struct pl_state *st)
+{
+    if (!x->e->cfg->blocks[block].loop_head)
+        return;
+    if (!x->loops[block])
+        x->loops[block] = pl_xcalloc(1, sizeof *x->loops[block]);
+    struct loop_memory *m = x->loops[block];
+    uint64_t shape = shape_hash(st);
+    unsigned i = 0;
+    while (i < m->len && m->shape[i] != shape)
+        i++;
+    if (i < m->len) {
+        widen(st, m->state[i]);
+    } else if (m->len < MAX_SHAPES) {
+        m->shape[i] = shape;
+        m->state[i] = pl_xmalloc(sizeof *st);
+        m->len++;
+    } else {
+        return;
+    }
+    memcpy(m->state[i], st, sizeof *st);
 }
 
 /* ---- exits ---- */
@@ -175,10 +254,16 @@ static void summary_exit(struct pl_engine *e, const struct pl_state *st,
             acc->returns_fresh = true;
             acc->fresh_family = b->family;
             acc->fresh_name = b->alloc_name;
-        } else if (b->status != PL_B_NULL) {
+            if (b->status != PL_B_NONNULL)
+                acc->fresh_maybe_null = true;
+        } else if (b->status == PL_B_NULL) {
+            acc->fresh_maybe_null = true;
+        } else {
             acc->returns_other = true;
         }
-    } else if (!pl_value_is_null(v)) {
+    } else if (pl_value_is_null(v)) {
+        acc->fresh_maybe_null = true;
+    } else {
         acc->returns_other = true;
     }
 }
@@ -332,6 +417,7 @@ void pl_engine_run(struct pl_engine *e)
 {
     struct explorer x = {.e = e};
     x.seen = pl_xcalloc(e->cfg->nblocks, sizeof *x.seen);
+    x.loops = pl_xcalloc(e->cfg->nblocks, sizeof *x.loops);
     struct pl_node param_sites[16];
     memset(param_sites, 0, sizeof param_sites);
     struct pl_state *init = pl_xcalloc(1, sizeof *init);
@@ -345,6 +431,7 @@ void pl_engine_run(struct pl_engine *e)
             free(item.state);
             continue;
         }
+        remember_at_loop_head(&x, item.block, item.state);
         if (!admit(&x, item.block, item.state)) {
             free(item.state);
             continue;
@@ -353,9 +440,16 @@ void pl_engine_run(struct pl_engine *e)
     }
     if (x.cut && e->stats)
         e->stats->functions_cut++;
-    for (size_t i = 0; i < e->cfg->nblocks; i++)
+    for (size_t i = 0; i < e->cfg->nblocks; i++) {
         free(x.seen[i].hashes);
+        if (x.loops[i]) {
+            for (unsigned k = 0; k < x.loops[i]->len; k++)
+                free(x.loops[i]->state[k]);
+            free(x.loops[i]);
+        }
+    }
     free(x.seen);
+    free(x.loops);
     free(x.stack);
 }
 
@@ -378,6 +472,8 @@ void pl_dataflow_run(const struct pl_unit *unit, const struct pl_function *fn,
                      void *ctx, struct pl_dataflow_stats *stats)
 {
     struct pl_cfg *cfg = pl_cfg_build(fn, pl_api_is_noreturn);
+    if (getenv("PYMEM_LINT_DUMP_CFG"))
+        pl_cfg_dump(cfg);
     struct pl_engine e = {.unit = unit, .fn = fn, .cfg = cfg, .sums = sums,
                           .on_event = on_event, .ctx = ctx, .stats = stats};
     if (stats)

@@ -24,6 +24,7 @@ struct pl_summary {
     bool done, busy;
     enum pl_family returns_family; /* PL_FAM_NONE: not an allocator */
     const char *returns_alloc_name;
+    bool returns_nonnull;          /* it never returns NULL */
     enum pl_param_role roles[16];
     enum pl_family release_family[16];
 };
@@ -55,7 +56,7 @@ struct pl_site_leak {
 struct pl_summary_acc {
     bool released_all[16], kept_any[16], seen_nonnull[16];
     enum pl_family family[16];
-    bool returns_fresh, returns_other;
+    bool returns_fresh, returns_other, fresh_maybe_null;
     enum pl_family fresh_family;
     const char *fresh_name;
 };

@@ -139,7 +139,7 @@ void pl_event_from_block(struct pl_event *ev, const struct pl_engine *e,
     ev->fn = e->fn;
     ev->family = blk->family;
     ev->alloc_name = blk->alloc_name;
-    if (blk->site && !(blk->flags & PL_BF_PARAM)) {
+    if (blk->site && !(blk->flags & (PL_BF_PARAM | PL_BF_UNKNOWN_ORIGIN))) {
         ev->alloc_line = blk->site->line;
         ev->alloc_col = blk->site->col;
     }
@@ -221,7 +221,8 @@ static void use_deref(struct pl_engine *e, struct pl_state *st,
         use_pass(e, st, v, at, what);
         return;
     }
-    if (b->status != PL_B_MAYBE_NULL || (b->flags & PL_BF_PARAM))
+    if ((b->status != PL_B_MAYBE_NULL && b->status != PL_B_NULL) ||
+        (b->flags & PL_BF_PARAM))
         return;
     if (!(b->flags & PL_BF_REPORTED_NULL)) {
         b->flags |= PL_BF_REPORTED_NULL;
@@ -249,11 +250,44 @@ static void escape(struct pl_state *st, struct pl_value v)
 }
 
 /* A release of 'v' by 'name' of 'family' at call 'call'. */
+static bool lvalue_key(struct pl_engine *e, const struct pl_node *n,
+                       uint32_t *key);
+
+/*
+ * Releasing a pointer of unknown origin held by a local variable: follow
+ * it from here as a released block, so later uses and releases are seen.
+ */
+static void track_released(struct pl_engine *e, struct pl_state *st,
+                           const struct pl_node *call,
+                           const struct pl_node *arg, const char *name)
+{
+    uint32_t key;
+    if (!lvalue_key(e, arg, &key))
+        return;
+    int b = pl_state_new_block(st, call, PL_FAM_NONE, "an unknown allocator");
+    if (b < 0)
+        return;
+    struct pl_block *blk = &st->blocks[b];
+    blk->site = call;
+    blk->status = PL_B_FREED;
+    blk->flags |= PL_BF_UNKNOWN_ORIGIN;
+    blk->freed_by = name;
+    blk->freed_line = call->line;
+    blk->freed_col = call->col;
+    struct pl_value v = {PL_V_BLOCK, false, (int16_t)b, 0};
+    if (!pl_state_bind(st, key, v))
+        blk->status = PL_B_ESCAPED;
+}
+
 static void release(struct pl_engine *e, struct pl_state *st,
                     struct pl_value v, const struct pl_node *call,
                     const struct pl_node *arg, enum pl_family family,
                     const char *name)
 {
+    if (v.kind == PL_V_UNKNOWN && !e->acc) {
+        track_released(e, st, call, arg, name);
+        return;
+    }
     if (v.kind != PL_V_BLOCK)
         return;
     struct pl_block *b = &st->blocks[v.block];
@@ -568,9 +602,13 @@ static struct pl_value call_summary(struct pl_engine *e, struct pl_state *st,
     if (sum->returns_family == PL_FAM_NONE)
         return unknown_value;
     int b = pl_state_new_block(st, n, sum->returns_family, n->name);
-    if (e->stats && b >= 0)
+    if (b < 0)
+        return unknown_value;
+    if (sum->returns_nonnull)
+        st->blocks[b].status = PL_B_NONNULL;
+    if (e->stats)
         e->stats->allocations++;
-    return b < 0 ? unknown_value : block_value(b);
+    return block_value(b);
 }
 
 static struct pl_value call_realloc(struct pl_engine *e, struct pl_state *st,
@@ -759,7 +797,12 @@ void pl_check_lost(struct pl_engine *e, struct pl_state *st,
             b->flags |= PL_BF_LOST_BY_REALLOC;
             continue;
         }
-        if (st->nlost < PL_MAX_LOST) {
+        bool known = false;
+        for (unsigned k = 0; k < st->nlost; k++)
+            known |= st->lost[k].site == b->site &&
+                     st->lost[k].by_realloc ==
+                         !!(b->flags & PL_BF_LOST_BY_REALLOC);
+        if (!known && st->nlost < PL_MAX_LOST) {
             struct pl_lost *l = &st->lost[st->nlost++];
             l->site = b->site;
             l->alloc_name = b->alloc_name;

@@ -247,6 +247,21 @@ static enum pl_op binary_op(struct lowering *lw, CXCursor c, CXCursor lhs)
     return op;
 }
 
+/*
+ * Inside a macro body: a pointer-typed operator whose operands are both
+ * pointers of its own type can only be an assignment.
+ */
+static enum pl_op guess_binary_op(CXCursor c, CXCursor lhs, CXCursor rhs)
+{
+    CXType t = clang_getCanonicalType(clang_getCursorType(c));
+    CXType l = clang_getCanonicalType(clang_getCursorType(lhs));
+    CXType r = clang_getCanonicalType(clang_getCursorType(rhs));
+    if (t.kind == CXType_Pointer && clang_equalTypes(t, l) &&
+        r.kind == CXType_Pointer)
+        return PL_OP_ASSIGN;
+    return PL_OP_NONE;
+}
+
 static enum pl_op unary_op(struct lowering *lw, CXCursor c, CXCursor operand)
 {
     CXSourceLocation start = clang_getRangeStart(clang_getCursorExtent(c));
@@ -381,6 +396,10 @@ static struct pl_node *lower_operator(struct lowering *lw, CXCursor c,
         node->kids[0] = lower_expr(lw, kids.items[0]);
     } else if (kids.len == 2) {
         enum pl_op op = binary_op(lw, c, kids.items[0]);
+#if CINDEX_VERSION_MINOR < 64
+        if (op == PL_OP_NONE)
+            op = guess_binary_op(c, kids.items[0], kids.items[1]);
+#endif
         bool assign = op >= PL_OP_ASSIGN;
         node = new_node(lw, assign ? PL_N_ASSIGN : PL_N_BINARY, c, 2);
         node->op = op;

@@ -190,17 +190,16 @@ static int parse_options(int argc, char **argv, struct options *o)
     return -1;
 }
 
-static void print_stats(const struct pl_job *jobs, size_t njobs)
+static void print_stats(const struct pl_job *jobs, size_t njobs,
+                        size_t findings)
 {
     struct pl_dataflow_stats sum = {0};
-    size_t findings = 0;
     for (size_t i = 0; i < njobs; i++) {
         sum.functions += jobs[i].stats.functions;
         sum.states += jobs[i].stats.states;
         sum.states_cut += jobs[i].stats.states_cut;
         sum.functions_cut += jobs[i].stats.functions_cut;
         sum.allocations += jobs[i].stats.allocations;
-        findings += jobs[i].findings.len;
     }
     fprintf(stderr,
             "pymem-lint: stats: %zu files, %zu functions, %zu allocation "
@@ -267,7 +266,7 @@ static int run(struct options *o, char **paths, size_t npaths)
     pl_findings_print(&all, stdout, o->color);
     fflush(stdout);
     if (o->stats)
-        print_stats(jobs, njobs);
+        print_stats(jobs, njobs, all.len);
     int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;
     pl_findings_release(&all);
     for (size_t i = 0; i < njobs; i++)

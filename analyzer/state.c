@@ -97,15 +97,22 @@ int pl_state_new_block(struct pl_state *st, const struct pl_node *site,
                        enum pl_family family, const char *alloc_name)
 {
     int slot = -1;
-    for (unsigned i = 0; i < st->nblocks; i++)
-        if (st->blocks[i].site == site) {
-            slot = (int)i;
-            forget_block_refs(st, slot); /* the older block: not tracked */
-            for (unsigned k = 0; k < st->nblocks; k++)
-                if (st->blocks[k].moved_from == slot)
-                    st->blocks[k].moved_from = -1;
-            break;
-        }
+    for (unsigned i = 0; i < st->nblocks; i++) {
+        const struct pl_block *old = &st->blocks[i];
+        if (old->site != site)
+            continue;
+        bool in_use = old->status == PL_B_MAYBE_NULL ||
+                      old->status == PL_B_NONNULL ||
+                      pl_state_refs(st, (int)i) > 0;
+        if (in_use && st->nblocks < PL_MAX_BLOCKS)
+            break; /* keep following the older block too (loops) */
+        slot = (int)i;
+        forget_block_refs(st, slot); /* the older block: not tracked */
+        for (unsigned k = 0; k < st->nblocks; k++)
+            if (st->blocks[k].moved_from == slot)
+                st->blocks[k].moved_from = -1;
+        break;
+    }
     if (slot < 0) {
         if (st->nblocks == PL_MAX_BLOCKS)
             return -1;

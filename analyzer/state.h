@@ -49,6 +49,7 @@ enum pl_block_flags {
     PL_BF_REPORTED_NULL = 1 << 2, /* events already sent for this block */
     PL_BF_REPORTED_UAF = 1 << 3,
     PL_BF_LOST_BY_REALLOC = 1 << 4,
+    PL_BF_UNKNOWN_ORIGIN = 1 << 5, /* released before we saw its source */
 };
 
 struct pl_block {

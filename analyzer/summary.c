@@ -38,6 +38,7 @@ static void derive(struct pl_summary *sum, const struct pl_function *fn,
         fn->return_kind == PL_RET_POINTER) {
         sum->returns_family = acc->fresh_family;
         sum->returns_alloc_name = acc->fresh_name;
+        sum->returns_nonnull = !acc->fresh_maybe_null;
     }
     for (unsigned i = 0; i < fn->nparams && i < 16; i++) {
         if (!fn->params[i].is_pointer) {

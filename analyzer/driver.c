@@ -28,7 +28,9 @@ static void analyze(CXIndex index, struct pl_job *job,
                     const struct pl_rule *const *rules, size_t nrules)
 {
     struct pl_unit unit;
-    job->status = pl_unit_parse(&unit, index, job->path, job->path,
+    job->status = pl_unit_parse(&unit, index,
+                                job->parse_path ? job->parse_path : job->path,
+                                job->path,
                                 (const char *const *)job->args.argv,
                                 (int)job->args.argc);
     if (job->status == 0) {
@@ -38,9 +40,14 @@ static void analyze(CXIndex index, struct pl_job *job,
         struct pl_summaries *sums = pl_summaries_new(&unit, &job->stats);
         struct event_sink sink = {rules, nrules,
                                   {&job->findings, &unit, job->path}};
-        for (size_t i = 0; i < unit.nfuncs; i++)
+        for (size_t i = 0; i < unit.nfuncs; i++) {
+            if (pl_unit_function_has_errors(&unit, &unit.funcs[i])) {
+                job->skipped++; /* a broken tree would only mislead */
+                continue;
+            }
             pl_dataflow_run(&unit, &unit.funcs[i], sums, dispatch, &sink,
                             &job->stats);
+        }
         pl_summaries_free(sums);
     }
     pl_unit_release(&unit);
@@ -97,6 +104,8 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
 void pl_job_release(struct pl_job *job)
 {
     pl_argv_release(&job->args);
+    free(job->parse_path);
+    job->parse_path = NULL;
     pl_findings_release(&job->findings);
     free(job->first_error);
     job->first_error = NULL;

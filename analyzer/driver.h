@@ -14,12 +14,14 @@
 struct pl_rule;
 
 struct pl_job {
-    const char *path;     /* borrowed */
+    const char *path;     /* as shown to users; borrowed */
+    char *parse_path;     /* absolute path given to libclang; owned */
     struct pl_argv args;  /* compiler arguments, owned by the job */
     /* results */
     struct pl_findings findings;
     int status;           /* 0, or -1 when the file could not be analyzed */
     unsigned nerrors;     /* compiler errors */
+    size_t skipped;       /* functions not analyzed because of them */
     char *first_error;    /* heap, or NULL */
     struct pl_dataflow_stats stats;
 };

@@ -875,6 +875,10 @@ static bool assume_fact(struct pl_engine *e, struct pl_state *st,
 static bool assume_nonzero(struct pl_engine *e, struct pl_state *st,
                            const struct pl_node *subject, bool nonzero)
 {
+    const struct pl_node *s = pl_node_strip(subject);
+    if (s->kind == PL_N_ASSIGN && s->op == PL_OP_ASSIGN &&
+        !assume_nonzero(e, st, s->kids[1], nonzero))
+        return false; /* '(b = a) == NULL' says the same of 'a' */
     struct pl_value v = peek(e, st, subject);
     switch (v.kind) {
     case PL_V_INT:

@@ -768,11 +768,20 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent,
 
 static void count_errors(struct pl_unit *unit, CXTranslationUnit tu)
 {
+    size_t lines_cap = 0;
     unsigned n = clang_getNumDiagnostics(tu);
     for (unsigned i = 0; i < n; i++) {
         CXDiagnostic d = clang_getDiagnostic(tu, i);
         enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
         if (sev >= CXDiagnostic_Error) {
+            CXFile file = NULL;
+            unsigned line = 0;
+            clang_getExpansionLocation(clang_getDiagnosticLocation(d), &file,
+                                       &line, NULL, NULL);
+            if (clang_Location_isFromMainFile(clang_getDiagnosticLocation(d)))
+                PL_PUSH(unit->error_lines, unit->nerror_lines, lines_cap, line);
+            else
+                unit->errors_elsewhere = true;
             if (!unit->first_error)
                 unit->first_error = take_heap_string(clang_formatDiagnostic(
                     d, CXDiagnostic_DisplaySourceLocation |
@@ -865,9 +874,21 @@ void pl_unit_release(struct pl_unit *unit)
 {
     pl_arena_release(&unit->arena);
     free(unit->funcs);
+    free(unit->error_lines);
     free(unit->first_error);
     free(unit->lines);
     memset(unit, 0, sizeof *unit);
+}
+
+bool pl_unit_function_has_errors(const struct pl_unit *unit,
+                                 const struct pl_function *fn)
+{
+    if (unit->errors_elsewhere)
+        return true;
+    for (size_t i = 0; i < unit->nerror_lines; i++)
+        if (unit->error_lines[i] <= fn->end_line)
+            return true; /* in the body, or earlier where it can cascade */
+    return false;
 }
 
 const struct pl_function *pl_unit_find(const struct pl_unit *unit,

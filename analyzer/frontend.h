@@ -17,6 +17,9 @@ struct pl_unit {
     size_t nfuncs;
     unsigned nerrors;            /* compiler errors in the file */
     char *first_error;           /* heap string or NULL */
+    unsigned *error_lines;       /* main-file lines with errors (heap) */
+    size_t nerror_lines;
+    bool errors_elsewhere;       /* an error outside the main file */
     char **lines;                /* source lines of the main file (1-based) */
     size_t nlines;
 };
@@ -41,6 +44,11 @@ int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
 
 /* Free everything 'unit' holds. */
 void pl_unit_release(struct pl_unit *unit);
+
+/* True when the compiler reported an error that may have spoiled the
+ * syntax tree of 'fn' (inside its body, before it, or in a header). */
+bool pl_unit_function_has_errors(const struct pl_unit *unit,
+                                 const struct pl_function *fn);
 
 /* Find a function of 'unit' by name, or NULL. Borrowed from 'unit'. */
 const struct pl_function *pl_unit_find(const struct pl_unit *unit,

@@ -10,6 +10,7 @@
 #include "../rules/rule.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,10 +218,11 @@ static int report_file_problems(const struct pl_job *jobs, size_t njobs)
         if (jobs[i].status < 0)
             failed++;
         else if (jobs[i].nerrors)
-            pl_warning("'%s' has %u compile error%s; findings may be "
-                       "incomplete (first: %s)",
+            pl_warning("'%s' has %u compile error%s; %zu function%s not "
+                       "analyzed (first error: %s)",
                        jobs[i].path, jobs[i].nerrors,
-                       jobs[i].nerrors == 1 ? "" : "s",
+                       jobs[i].nerrors == 1 ? "" : "s", jobs[i].skipped,
+                       jobs[i].skipped == 1 ? "" : "s",
                        jobs[i].first_error ? jobs[i].first_error : "?");
     }
     return failed;
@@ -253,6 +255,7 @@ static int run(struct options *o, char **paths, size_t npaths)
             errors++;
             continue;
         }
+        job->parse_path = realpath(job->path, NULL);
         njobs++;
     }
     pl_flags_free(flags);

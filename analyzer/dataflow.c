@@ -240,7 +240,8 @@ static void summary_exit(struct pl_engine *e, const struct pl_state *st,
         if (b->status == PL_B_FREED) {
             acc->seen_nonnull[p] = true;
             acc->family[p] = b->freed_family;
-        } else if (b->status == PL_B_ESCAPED) {
+        } else if (b->status == PL_B_ESCAPED ||
+                   (b->flags & PL_BF_HANDED_OVER)) {
             acc->kept_any[p] = true;
             acc->released_all[p] = false;
         } else if (b->status != PL_B_NULL) {

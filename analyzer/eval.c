@@ -42,11 +42,13 @@ static bool lvalue_text(const struct pl_node *n, char *buf, size_t size)
     if ((n->kind == PL_N_VAR || n->kind == PL_N_TEMP) &&
         (n->flags & PL_F_LOCAL) && !(n->flags & PL_F_FUNCTION))
         return snprintf(buf, size, "%s", n->name) < (int)size;
-    if (n->kind == PL_N_MEMBER && !(n->flags & PL_F_ARROW) && n->nkids == 1) {
+    if (n->kind == PL_N_MEMBER && n->nkids == 1 && n->name) {
+        /* s.f of a local struct, or p->f through a local pointer */
         if (!lvalue_text(n->kids[0], buf, size))
             return false;
         size_t len = strlen(buf);
-        return snprintf(buf + len, size - len, ".%s", n->name) <
+        const char *sep = n->flags & PL_F_ARROW ? "->" : ".";
+        return snprintf(buf + len, size - len, "%s%s", sep, n->name) <
                (int)(size - len);
     }
     return false;
@@ -98,12 +100,21 @@ static bool fact_indirect(uint32_t key, void *data)
     return strstr(t, "->") || strchr(t, '*') || strchr(t, '[');
 }
 
+/* Is the key a field reached from 'prefix' ("s.f", "p->f->g")? */
 static bool binding_in_record(uint32_t key, void *data)
 {
     struct match_ctx *m = data;
     const char *t = pl_keys_text(m->keys, key);
     size_t n = strlen(m->prefix);
-    return strncmp(t, m->prefix, n) == 0 && t[n] == '.';
+    return strncmp(t, m->prefix, n) == 0 &&
+           (t[n] == '.' || (t[n] == '-' && t[n + 1] == '>'));
+}
+
+/* Is the key a field reached through a pointer ("p->f")? */
+static bool binding_through_pointer(uint32_t key, void *data)
+{
+    struct match_ctx *m = data;
+    return strstr(pl_keys_text(m->keys, key), "->") != NULL;
 }
 
 /* The variable at the root of a key: "s.f" -> "s". */
@@ -238,6 +249,16 @@ static void use_deref(struct pl_engine *e, struct pl_state *st,
 }
 
 /* Block 'v' is handed over to someone else. */
+/*
+ * Block 'v' is stored where someone else owns it (a field reached through
+ * a pointer): it cannot leak here, but its NULL state is still followed.
+ */
+static void hand_over(struct pl_state *st, struct pl_value v)
+{
+    if (v.kind == PL_V_BLOCK)
+        st->blocks[v.block].flags |= PL_BF_HANDED_OVER;
+}
+
 static void escape(struct pl_state *st, struct pl_value v)
 {
     if (v.kind != PL_V_BLOCK)
@@ -350,17 +371,25 @@ static void store(struct pl_engine *e, struct pl_state *st,
                   const struct pl_node *lhs, struct pl_value v)
 {
     uint32_t key;
-    if (lvalue_key(e, lhs, &key)) {
-        store_key(e, st, key, v);
-        return;
-    }
     const struct pl_node *s = pl_node_strip(lhs);
     struct match_ctx m = {&e->keys, NULL, NULL};
-    if (s->kind == PL_N_MEMBER && (s->flags & PL_F_ARROW)) {
+    bool arrow = s->kind == PL_N_MEMBER && (s->flags & PL_F_ARROW);
+    if (arrow) {
         struct pl_value base = pl_eval(e, st, s->kids[0]);
         use_deref(e, st, base, s->kids[0], "dereferenced");
         m.ident = s->name;
         pl_state_drop_facts_if(st, fact_mentions, &m);
+    }
+    if (lvalue_key(e, lhs, &key)) {
+        if (strstr(pl_keys_text(&e->keys, key), "->")) {
+            use_pass(e, st, v, lhs, "stored");
+            hand_over(st, v);
+        }
+        store_key(e, st, key, v);
+        return;
+    }
+    if (arrow) {
+        /* the base was evaluated above */
     } else if (s->kind == PL_N_UNARY && s->op == PL_OP_DEREF) {
         struct pl_value base = pl_eval(e, st, s->kids[0]);
         use_deref(e, st, base, s->kids[0], "dereferenced");
@@ -580,6 +609,14 @@ static void address_taken(struct pl_engine *e, struct pl_state *st,
     store_key(e, st, key, unknown_value);
 }
 
+/* A call may change what is reached through pointers. */
+static void forget_indirect(struct pl_engine *e, struct pl_state *st)
+{
+    struct match_ctx m = {&e->keys, NULL, NULL};
+    pl_state_drop_facts_if(st, fact_indirect, &m);
+    pl_state_unbind_if(st, binding_through_pointer, &m);
+}
+
 static struct pl_value call_summary(struct pl_engine *e, struct pl_state *st,
                                     const struct pl_node *n,
                                     const struct pl_summary *sum,
@@ -599,6 +636,7 @@ static struct pl_value call_summary(struct pl_engine *e, struct pl_state *st,
         }
         address_taken(e, st, arg);
     }
+    forget_indirect(e, st);
     if (sum->returns_family == PL_FAM_NONE)
         return unknown_value;
     int b = pl_state_new_block(st, n, sum->returns_family, n->name);
@@ -700,8 +738,7 @@ static struct pl_value call_unknown(struct pl_engine *e, struct pl_state *st,
         escape(st, args[i]);
         address_taken(e, st, n->kids[i + 1]);
     }
-    struct match_ctx m = {&e->keys, NULL, NULL};
-    pl_state_drop_facts_if(st, fact_indirect, &m);
+    forget_indirect(e, st);
     return unknown_value;
 }
 
@@ -752,13 +789,16 @@ struct pl_value pl_eval(struct pl_engine *e, struct pl_state *st,
         return unknown_value;
     case PL_N_MEMBER: {
         uint32_t key;
+        if (n->flags & PL_F_ARROW) {
+            struct pl_value base = pl_eval(e, st, n->kids[0]);
+            use_deref(e, st, base, n->kids[0], "dereferenced");
+        }
         if (lvalue_key(e, n, &key)) {
             struct pl_value *v = pl_state_lookup(st, key);
             return v ? *v : unknown_value;
         }
-        struct pl_value base = pl_eval(e, st, n->kids[0]);
-        if (n->flags & PL_F_ARROW)
-            use_deref(e, st, base, n->kids[0], "dereferenced");
+        if (!(n->flags & PL_F_ARROW))
+            pl_eval(e, st, n->kids[0]);
         return unknown_value;
     }
     case PL_N_INDEX: {
@@ -790,7 +830,7 @@ void pl_check_lost(struct pl_engine *e, struct pl_state *st,
 {
     for (unsigned i = 0; i < st->nblocks; i++) {
         struct pl_block *b = &st->blocks[i];
-        if (!is_live(b) || (b->flags & PL_BF_PARAM) ||
+        if (!is_live(b) || (b->flags & (PL_BF_PARAM | PL_BF_HANDED_OVER)) ||
             pl_state_refs(st, (int)i) > 0)
             continue;
         if (b->flags & PL_BF_PENDING_MOVE) {

@@ -133,15 +133,15 @@ int pl_state_new_block(struct pl_state *st, const struct pl_node *site,
 static bool block_matters(const struct pl_state *st, unsigned i)
 {
     const struct pl_block *b = &st->blocks[i];
-    if (b->status == PL_B_MAYBE_NULL || b->status == PL_B_NONNULL)
+    if ((b->status == PL_B_MAYBE_NULL || b->status == PL_B_NONNULL) &&
+        !(b->flags & PL_BF_HANDED_OVER))
         return true;
     if (b->flags & PL_BF_PARAM)
         return true;
     for (unsigned k = 0; k < st->nblocks; k++)
         if (st->blocks[k].moved_from == (int)i)
             return true;
-    return pl_state_refs(st, (int)i) > 0 &&
-           (b->status == PL_B_FREED || b->status == PL_B_NULL);
+    return pl_state_refs(st, (int)i) > 0;
 }
 
 void pl_state_collect(struct pl_state *st)
@@ -254,7 +254,8 @@ uint64_t pl_state_hash(const struct pl_state *st)
     }
     for (unsigned i = 0; i < st->nblocks; i++) {
         const struct pl_block *b = &st->blocks[i];
-        uint8_t flags = b->flags & (PL_BF_PENDING_MOVE | PL_BF_PARAM);
+        uint8_t flags = b->flags & (PL_BF_PENDING_MOVE | PL_BF_PARAM |
+                                    PL_BF_HANDED_OVER);
         h = pl_hash_bytes(h, &b->site, sizeof b->site);
         h = pl_hash_bytes(h, &b->status, 1);
         h = pl_hash_bytes(h, &flags, 1);

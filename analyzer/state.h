@@ -50,6 +50,7 @@ enum pl_block_flags {
     PL_BF_REPORTED_UAF = 1 << 3,
     PL_BF_LOST_BY_REALLOC = 1 << 4,
     PL_BF_UNKNOWN_ORIGIN = 1 << 5, /* released before we saw its source */
+    PL_BF_HANDED_OVER = 1 << 6,   /* stored where someone else owns it */
 };
 
 struct pl_block {

@@ -195,8 +195,11 @@ static bool args_from_db(CXCompilationDatabase db, const char *path_abs,
         char *dir = pl_xstrdup(clang_getCString(dir_s));
         clang_disposeString(dir_s);
         unsigned n = clang_CompileCommand_getNumArgs(cmd);
-        pl_argv_push(out, "-working-directory");
-        pl_argv_push(out, dir);
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+            pl_argv_push(out, "-working-directory");
+            pl_argv_push(out, dir);
+        } /* else: a database for a build tree not made yet */
         for (unsigned i = 1; i < n; i++) {
             CXString s = clang_CompileCommand_getArg(cmd, i);
             const char *a = clang_getCString(s);

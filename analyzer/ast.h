@@ -100,7 +100,8 @@ struct pl_param {
 /* One function definition of the main file. */
 struct pl_function {
     const char *name;
-    const char *file;       /* path as given to the analyzer */
+    const char *file;       /* path as shown to users */
+    unsigned source;        /* index into the unit's sources */
     unsigned line, col;
     unsigned end_line, end_col; /* the closing brace of the body */
     enum pl_return_kind return_kind;

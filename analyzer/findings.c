@@ -90,6 +90,25 @@ void pl_findings_sort(struct pl_findings *f)
         qsort(f->items, f->len, sizeof *f->items, compare_findings);
 }
 
+void pl_findings_unique(struct pl_findings *f)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < f->len; i++) {
+        struct pl_finding *it = &f->items[i];
+        if (out > 0) {
+            const struct pl_finding *prev = &f->items[out - 1];
+            if (prev->line == it->line && prev->col == it->col &&
+                strcmp(prev->rule_id, it->rule_id) == 0 &&
+                strcmp(prev->file, it->file) == 0) {
+                finding_release(it);
+                continue;
+            }
+        }
+        f->items[out++] = *it;
+    }
+    f->len = out;
+}
+
 #define BOLD "\033[1m"
 #define MAGENTA "\033[1;35m"
 #define GREEN "\033[1;32m"

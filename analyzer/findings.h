@@ -49,6 +49,11 @@ void pl_findings_take(struct pl_findings *to, struct pl_findings *from);
 /* Sort by file, line, column, rule. */
 void pl_findings_sort(struct pl_findings *f);
 
+/* Drop findings equal in rule, file, line and column to the one before
+ * (a .c file analyzed standalone and as part of a unity build). Call after
+ * pl_findings_sort(). */
+void pl_findings_unique(struct pl_findings *f);
+
 /* Print all findings as text to 'out'; 'color' adds ANSI colours. */
 void pl_findings_print(const struct pl_findings *f, FILE *out, bool color);
 

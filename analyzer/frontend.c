@@ -8,14 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Lowering context of one translation unit. */
 struct lowering {
     struct pl_unit *unit;
     CXTranslationUnit tu;
     struct pl_function *fn; /* function being lowered */
-    const char *display_path; /* arena copy of the path shown to users */
+    CXFile *files;            /* handle of each of unit->sources */
+    size_t files_cap, sources_cap;
     size_t funcs_cap;
+    unsigned current_source;  /* source of the function being visited */
 };
 
 /* ---- cursor helpers ---- */
@@ -718,7 +721,8 @@ static void lower_function(struct lowering *lw, CXCursor c, CXCursor body)
     struct pl_function *fn = &unit->funcs[unit->nfuncs++];
     memset(fn, 0, sizeof *fn);
     fn->name = take_string(lw, clang_getCursorSpelling(c));
-    fn->file = lw->display_path;
+    fn->source = lw->current_source;
+    fn->file = unit->sources[fn->source].path;
     clang_getExpansionLocation(clang_getCursorLocation(c), NULL, &fn->line,
                                &fn->col, NULL);
     fn->return_kind = return_kind_of(clang_getCursorType(c));
@@ -744,15 +748,74 @@ static void lower_function(struct lowering *lw, CXCursor c, CXCursor body)
     lw->fn = NULL;
 }
 
+static void split_lines(struct pl_unit *unit, struct pl_source *src,
+                        const char *text, size_t size);
+
+/* Path of 'file' for users: relative to the working directory when it is
+ * below it. */
+static const char *shown_path(struct lowering *lw, CXFile file)
+{
+    CXString name = clang_getFileName(file);
+    const char *full = clang_getCString(name);
+    char cwd[4096];
+    const char *shown = full ? full : "?";
+    if (full && getcwd(cwd, sizeof cwd)) {
+        size_t n = strlen(cwd);
+        if (strncmp(full, cwd, n) == 0 && full[n] == '/')
+            shown = full + n + 1;
+    }
+    const char *copy = pl_arena_strdup(&lw->unit->arena, shown);
+    clang_disposeString(name);
+    return copy;
+}
+
+/* Index of 'file' among the unit's sources, adding it; -1 if it is not a
+ * file whose functions we analyze (a header). */
+static int source_index(struct lowering *lw, CXFile file, CXCursor c)
+{
+    struct pl_unit *unit = lw->unit;
+    for (size_t i = 0; i < unit->nsources; i++)
+        if (clang_File_isEqual(lw->files[i], file))
+            return (int)i;
+    if (clang_Location_isInSystemHeader(clang_getCursorLocation(c)))
+        return -1;
+    CXString name = clang_getFileName(file);
+    const char *t = clang_getCString(name);
+    size_t n = t ? strlen(t) : 0;
+    bool c_file = n > 2 && strcmp(t + n - 2, ".c") == 0;
+    clang_disposeString(name);
+    if (!c_file)
+        return -1;
+    pl_grow((void **)&unit->sources, &lw->sources_cap, unit->nsources + 1,
+            sizeof *unit->sources);
+    pl_grow((void **)&lw->files, &lw->files_cap, unit->nsources + 1,
+            sizeof *lw->files);
+    struct pl_source *src = &unit->sources[unit->nsources];
+    memset(src, 0, sizeof *src);
+    src->path = shown_path(lw, file);
+    size_t size = 0;
+    const char *text = clang_getFileContents(lw->tu, file, &size);
+    if (text)
+        split_lines(unit, src, text, size);
+    lw->files[unit->nsources] = file;
+    return (int)unit->nsources++;
+}
+
 static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent,
                                          CXClientData data)
 {
     (void)parent;
     struct lowering *lw = data;
     if (clang_getCursorKind(c) != CXCursor_FunctionDecl ||
-        !clang_isCursorDefinition(c) ||
-        !clang_Location_isFromMainFile(clang_getCursorLocation(c)))
+        !clang_isCursorDefinition(c))
         return CXChildVisit_Continue;
+    CXFile file = NULL;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &file, NULL, NULL,
+                               NULL);
+    int source = file ? source_index(lw, file, c) : -1;
+    if (source < 0)
+        return CXChildVisit_Continue;
+    lw->current_source = (unsigned)source;
     struct cursor_list kids;
     children_of(c, &kids);
     for (size_t i = 0; i < kids.len; i++)
@@ -766,22 +829,28 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent,
 
 /* ---- translation units ---- */
 
-static void count_errors(struct pl_unit *unit, CXTranslationUnit tu)
+static void count_errors(struct lowering *lw)
 {
-    size_t lines_cap = 0;
-    unsigned n = clang_getNumDiagnostics(tu);
+    struct pl_unit *unit = lw->unit;
+    unsigned n = clang_getNumDiagnostics(lw->tu);
     for (unsigned i = 0; i < n; i++) {
-        CXDiagnostic d = clang_getDiagnostic(tu, i);
-        enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
-        if (sev >= CXDiagnostic_Error) {
+        CXDiagnostic d = clang_getDiagnostic(lw->tu, i);
+        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
             CXFile file = NULL;
             unsigned line = 0;
             clang_getExpansionLocation(clang_getDiagnosticLocation(d), &file,
                                        &line, NULL, NULL);
-            if (clang_Location_isFromMainFile(clang_getDiagnosticLocation(d)))
-                PL_PUSH(unit->error_lines, unit->nerror_lines, lines_cap, line);
-            else
+            size_t k = 0;
+            while (k < unit->nsources &&
+                   !(file && clang_File_isEqual(lw->files[k], file)))
+                k++;
+            if (k < unit->nsources) {
+                struct pl_source *src = &unit->sources[k];
+                PL_PUSH(src->error_lines, src->nerror_lines,
+                        src->error_lines_cap, line);
+            } else {
                 unit->errors_elsewhere = true;
+            }
             if (!unit->first_error)
                 unit->first_error = take_heap_string(clang_formatDiagnostic(
                     d, CXDiagnostic_DisplaySourceLocation |
@@ -792,10 +861,11 @@ static void count_errors(struct pl_unit *unit, CXTranslationUnit tu)
     }
 }
 
-static void split_lines(struct pl_unit *unit, const char *text, size_t size)
+static void split_lines(struct pl_unit *unit, struct pl_source *src,
+                        const char *text, size_t size)
 {
     size_t cap = 0;
-    PL_PUSH(unit->lines, unit->nlines, cap, (char *)""); /* line 0 */
+    PL_PUSH(src->lines, src->nlines, cap, (char *)""); /* line 0 */
     size_t start = 0;
     for (size_t i = 0; i <= size; i++) {
         if (i == size || text[i] == '\n') {
@@ -805,7 +875,7 @@ static void split_lines(struct pl_unit *unit, const char *text, size_t size)
             if (len && text[start + len - 1] == '\r')
                 len--;
             char *line = pl_arena_strndup(&unit->arena, text + start, len);
-            PL_PUSH(unit->lines, unit->nlines, cap, line);
+            PL_PUSH(src->lines, src->nlines, cap, line);
             start = i + 1;
         }
     }
@@ -839,19 +909,23 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
     if (code != CXError_Success || !tu)
         return pl_error("cannot analyze '%s': %s", display_path,
                         error_name(code));
-    count_errors(unit, tu);
+    struct lowering lw = {.unit = unit, .tu = tu};
     CXFile main_file = clang_getFile(tu, path);
+    pl_grow((void **)&unit->sources, &lw.sources_cap, 1,
+            sizeof *unit->sources);
+    pl_grow((void **)&lw.files, &lw.files_cap, 1, sizeof *lw.files);
+    memset(&unit->sources[0], 0, sizeof unit->sources[0]);
+    unit->sources[0].path = pl_arena_strdup(&unit->arena, display_path);
+    lw.files[0] = main_file;
+    unit->nsources = 1;
     size_t size = 0;
     const char *text = main_file ? clang_getFileContents(tu, main_file, &size)
                                  : NULL;
     if (text)
-        split_lines(unit, text, size);
-    struct lowering lw = {
-        .unit = unit,
-        .tu = tu,
-        .display_path = pl_arena_strdup(&unit->arena, display_path),
-    };
+        split_lines(unit, &unit->sources[0], text, size);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &lw);
+    count_errors(&lw);
+    free(lw.files);
     clang_disposeTranslationUnit(tu);
     return 0;
 }
@@ -872,23 +946,43 @@ int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
 
 void pl_unit_release(struct pl_unit *unit)
 {
+    for (size_t i = 0; i < unit->nsources; i++) {
+        free(unit->sources[i].lines);
+        free(unit->sources[i].error_lines);
+    }
+    free(unit->sources);
     pl_arena_release(&unit->arena);
     free(unit->funcs);
-    free(unit->error_lines);
     free(unit->first_error);
-    free(unit->lines);
     memset(unit, 0, sizeof *unit);
+}
+
+static bool has_error_before(const struct pl_source *src, unsigned line)
+{
+    for (size_t i = 0; i < src->nerror_lines; i++)
+        if (src->error_lines[i] <= line)
+            return true;
+    return false;
 }
 
 bool pl_unit_function_has_errors(const struct pl_unit *unit,
                                  const struct pl_function *fn)
 {
-    if (unit->errors_elsewhere)
+    if (unit->errors_elsewhere || fn->source >= unit->nsources)
         return true;
-    for (size_t i = 0; i < unit->nerror_lines; i++)
-        if (unit->error_lines[i] <= fn->end_line)
-            return true; /* in the body, or earlier where it can cascade */
-    return false;
+    /* an error in the body, or earlier where it can cascade */
+    if (has_error_before(&unit->sources[fn->source], fn->end_line))
+        return true;
+    return fn->source != 0 && unit->sources[0].nerror_lines > 0;
+}
+
+const char *pl_unit_line(const struct pl_unit *unit,
+                         const struct pl_function *fn, unsigned line)
+{
+    if (!fn || fn->source >= unit->nsources)
+        return NULL;
+    const struct pl_source *src = &unit->sources[fn->source];
+    return line < src->nlines ? src->lines[line] : NULL;
 }
 
 const struct pl_function *pl_unit_find(const struct pl_unit *unit,

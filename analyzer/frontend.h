@@ -10,18 +10,26 @@
 
 #include <clang-c/Index.h>
 
+/* A source file whose functions are analyzed: the main file, or a .c file
+ * it includes (unity builds such as apsw's). */
+struct pl_source {
+    const char *path;            /* as shown to users */
+    char **lines;                /* 1-based; heap array of arena strings */
+    size_t nlines;
+    unsigned *error_lines;       /* lines with compiler errors (heap) */
+    size_t nerror_lines, error_lines_cap;
+};
+
 /* Everything the analyzer keeps of one parsed file. */
 struct pl_unit {
     struct pl_arena arena;       /* owns the nodes and strings below */
-    struct pl_function *funcs;   /* functions defined in the main file */
+    struct pl_function *funcs;   /* functions defined in the sources */
     size_t nfuncs;
+    struct pl_source *sources;   /* [0] is the main file */
+    size_t nsources;
     unsigned nerrors;            /* compiler errors in the file */
     char *first_error;           /* heap string or NULL */
-    unsigned *error_lines;       /* main-file lines with errors (heap) */
-    size_t nerror_lines;
-    bool errors_elsewhere;       /* an error outside the main file */
-    char **lines;                /* source lines of the main file (1-based) */
-    size_t nlines;
+    bool errors_elsewhere;       /* an error in a header */
 };
 
 /*
@@ -49,6 +57,10 @@ void pl_unit_release(struct pl_unit *unit);
  * syntax tree of 'fn' (inside its body, before it, or in a header). */
 bool pl_unit_function_has_errors(const struct pl_unit *unit,
                                  const struct pl_function *fn);
+
+/* The text of line 'line' of the file of 'fn', or NULL. Borrowed. */
+const char *pl_unit_line(const struct pl_unit *unit,
+                         const struct pl_function *fn, unsigned line);
 
 /* Find a function of 'unit' by name, or NULL. Borrowed from 'unit'. */
 const struct pl_function *pl_unit_find(const struct pl_unit *unit,

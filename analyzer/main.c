@@ -266,6 +266,7 @@ static int run(struct options *o, char **paths, size_t npaths)
     for (size_t i = 0; i < njobs; i++)
         pl_findings_take(&all, &jobs[i].findings);
     pl_findings_sort(&all);
+    pl_findings_unique(&all);
     pl_findings_print(&all, stdout, o->color);
     fflush(stdout);
     if (o->stats)

@@ -70,10 +70,9 @@ void pl_report(struct pl_reporter *r, const char *rule_id,
     va_end(ap);
     struct note_list *notes = pl_xcalloc(1, sizeof *notes);
     event_notes(notes, ev, line, col);
-    const char *source = NULL;
-    if (r->unit && line < r->unit->nlines)
-        source = r->unit->lines[line];
-    pl_findings_add(r->findings, rule_id, r->file, line, col, message, source,
+    const char *source = r->unit ? pl_unit_line(r->unit, ev->fn, line) : NULL;
+    const char *file = ev->fn ? ev->fn->file : r->file;
+    pl_findings_add(r->findings, rule_id, file, line, col, message, source,
                     notes->items, notes->len);
     free(notes);
 }

@@ -56,6 +56,15 @@ static void add_succ(struct builder *b, unsigned from, unsigned to)
     PL_PUSH(blk->succs, blk->nsuccs, blk->succs_cap, to);
 }
 
+/* An edge of a switch to the block of case 'value' (NULL: default). */
+static void add_switch_edge(struct builder *b, unsigned head, unsigned to,
+                            const struct pl_node *value)
+{
+    struct pl_cfg_block *blk = block(b, head);
+    add_succ(b, head, to);
+    PL_PUSH(blk->case_values, blk->ncase_values, blk->case_values_cap, value);
+}
+
 /* End the current block with a jump to 'to'; continue in 'next'. */
 static void jump(struct builder *b, unsigned to)
 {
@@ -409,7 +418,7 @@ static void lower_switch(struct builder *b, const struct pl_node *s,
         lower_stmt(b, s->kids[1], inner);
     jump(b, after);
     if (!has_default)
-        add_succ(b, head, after);
+        add_switch_edge(b, head, after, NULL);
     b->cur = after;
 }
 
@@ -419,7 +428,8 @@ static void lower_case(struct builder *b, const struct pl_node *s,
     unsigned target = new_block(b);
     jump(b, target); /* fall-through from the previous case */
     if (t.switch_head >= 0)
-        add_succ(b, (unsigned)t.switch_head, target);
+        add_switch_edge(b, (unsigned)t.switch_head, target,
+                        s->kind == PL_N_CASE && s->nkids ? s->kids[0] : NULL);
     if (s->kind == PL_N_DEFAULT && t.has_default)
         *t.has_default = true;
     b->cur = target;
@@ -563,6 +573,7 @@ void pl_cfg_free(struct pl_cfg *cfg)
     for (size_t i = 0; i < cfg->nblocks; i++) {
         free(cfg->blocks[i].elems);
         free(cfg->blocks[i].succs);
+        free(cfg->blocks[i].case_values);
     }
     free(cfg->blocks);
     pl_arena_release(&cfg->arena);

@@ -27,6 +27,9 @@ struct pl_cfg_block {
     const struct pl_node *stmt;   /* return/goto statement, for notes */
     unsigned *succs;
     size_t nsuccs, succs_cap;
+    const struct pl_node **case_values; /* PL_T_SWITCH: per successor, the
+                                           case value; NULL for default */
+    size_t ncase_values, case_values_cap;
     const char *label;            /* label that starts this block, or NULL */
     bool error_label;             /* that label's name says "error exit" */
     bool loop_head;               /* a loop's test, or a label */

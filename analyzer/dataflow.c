@@ -250,8 +250,9 @@ static void summary_exit(struct pl_engine *e, const struct pl_state *st,
     }
     if (v.kind == PL_V_BLOCK) {
         const struct pl_block *b = &st->blocks[v.block];
-        if (!(b->flags & PL_BF_PARAM) && b->status != PL_B_FREED &&
-            b->status != PL_B_NULL) {
+        if (!(b->flags & (PL_BF_PARAM | PL_BF_HANDED_OVER)) &&
+            b->status != PL_B_FREED && b->status != PL_B_NULL &&
+            b->status != PL_B_ESCAPED) {
             acc->returns_fresh = true;
             acc->fresh_family = b->family;
             acc->fresh_name = b->alloc_name;
@@ -351,6 +352,38 @@ static void step_cond(struct explorer *x, struct pl_state *st,
     }
 }
 
+static void step_switch(struct explorer *x, struct pl_state *st,
+                        const struct pl_cfg_block *blk)
+{
+    struct pl_engine *e = x->e;
+    const struct pl_node *subject = blk->term_node;
+    e->cur_elem = subject;
+    pl_eval(e, st, subject);
+    pl_check_lost(e, st, subject, "the last pointer to it is dropped");
+    char text[120];
+    pl_node_text(pl_node_strip(subject), text, sizeof text);
+    bool known = blk->ncase_values == blk->nsuccs;
+    for (size_t i = 0; i < blk->nsuccs; i++) {
+        struct pl_state *next = state_copy(st);
+        const struct pl_node *value = known ? blk->case_values[i] : NULL;
+        if (known && !pl_assume_case(e, next, subject, blk->case_values,
+                                     blk->ncase_values,
+                                     value ? (long)i : -1)) {
+            free(next);
+            continue;
+        }
+        const struct pl_node *c = value ? pl_node_strip(value) : NULL;
+        if (c && c->kind == PL_N_INT)
+            pl_state_note(next, subject->line, subject->col,
+                          "taking case %lld of '%s'", c->value, text);
+        else if (!value)
+            pl_state_note(next, subject->line, subject->col,
+                          "taking the default of 'switch (%s)'", text);
+        push(x, blk->succs[i], next);
+    }
+    free(st);
+}
+
 static void step(struct explorer *x, unsigned id, struct pl_state *st)
 {
     struct pl_engine *e = x->e;
@@ -378,13 +411,8 @@ static void step(struct explorer *x, unsigned id, struct pl_state *st)
         }
         break;
     case PL_T_SWITCH:
-        e->cur_elem = blk->term_node;
-        pl_eval(e, st, blk->term_node);
-        for (size_t i = 0; i < blk->nsuccs; i++)
-            push(x, blk->succs[i], i + 1 < blk->nsuccs ? state_copy(st) : st);
-        if (blk->nsuccs)
-            return;
-        break;
+        step_switch(x, st, blk);
+        return;
     case PL_T_RETURN:
     case PL_T_FALLOFF:
         leave(e, st, blk);

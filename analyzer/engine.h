@@ -95,6 +95,16 @@ struct pl_value pl_eval(struct pl_engine *e, struct pl_state *st,
 bool pl_assume(struct pl_engine *e, struct pl_state *st,
                const struct pl_node *cond, bool truth);
 
+/*
+ * Refine 'st' for the switch edge whose case value is values[index]
+ * (index -1: the default edge) of a switch on 'subject' (evaluated).
+ * Returns false when the edge cannot be taken on this path (eval.c).
+ */
+bool pl_assume_case(struct pl_engine *e, struct pl_state *st,
+                    const struct pl_node *subject,
+                    const struct pl_node *const *values, size_t nvalues,
+                    long index);
+
 /* Record blocks that lost their last reference at 'at' (eval.c). */
 void pl_check_lost(struct pl_engine *e, struct pl_state *st,
                    const struct pl_node *at, const char *how);

@@ -346,6 +346,10 @@ static struct pl_value eval_var(struct pl_engine *e, struct pl_state *st,
     uint32_t key;
     if (!lvalue_key(e, n, &key))
         return unknown_value;
+    if ((n->flags & PL_F_ARRAY) && n->kind == PL_N_VAR) {
+        struct pl_value v = {PL_V_STACK, false, -1, key};
+        return v; /* a local array decays to its own address */
+    }
     struct pl_value *v = pl_state_lookup(st, key);
     if (!v)
         return unknown_value;
@@ -470,8 +474,11 @@ static struct pl_value eval_address(struct pl_engine *e, struct pl_state *st,
         return unknown_value;
     }
     if (s->kind == PL_N_MEMBER && (s->flags & PL_F_ARROW)) {
-        pl_eval(e, st, s->kids[0]); /* &p->f computes, it does not load */
-        return unknown_value;
+        /* &p->f computes an address inside *p, it does not load */
+        struct pl_value base = pl_eval(e, st, s->kids[0]);
+        if (base.kind == PL_V_BLOCK)
+            base.interior = true;
+        return base.kind == PL_V_BLOCK ? base : unknown_value;
     }
     if (s->kind == PL_N_UNARY && s->op == PL_OP_DEREF)
         return pl_eval(e, st, s->kids[0]);
@@ -545,6 +552,37 @@ static struct pl_value arith(enum pl_op op, long long a, long long b,
     }
 }
 
+/*
+ * Whether pointers 'l' and 'r' are equal, when that is known: a block no
+ * one else has seen differs from every pointer it was not copied into,
+ * and a local array's address is neither NULL nor any heap block.
+ * Returns 1 equal, 0 different, -1 unknown.
+ */
+static int pointers_equal(const struct pl_state *st, struct pl_value l,
+                          struct pl_value r)
+{
+    if (l.kind == PL_V_STACK && r.kind == PL_V_STACK)
+        return l.ival == r.ival;
+    if (r.kind == PL_V_BLOCK) {
+        struct pl_value t = l;
+        l = r;
+        r = t;
+    }
+    if (l.kind != PL_V_BLOCK || l.interior)
+        return -1;
+    const struct pl_block *b = &st->blocks[l.block];
+    if (r.kind == PL_V_STACK || r.kind == PL_V_STRING)
+        return 0;
+    bool private_block = b->status == PL_B_NONNULL &&
+                         !(b->flags & (PL_BF_HANDED_OVER | PL_BF_PARAM |
+                                       PL_BF_UNKNOWN_ORIGIN));
+    if (r.kind == PL_V_UNKNOWN && private_block)
+        return 0;
+    if (r.kind == PL_V_BLOCK && !r.interior && r.block == l.block)
+        return 1;
+    return -1;
+}
+
 static struct pl_value eval_binary(struct pl_engine *e, struct pl_state *st,
                                    const struct pl_node *n)
 {
@@ -568,6 +606,11 @@ static struct pl_value eval_binary(struct pl_engine *e, struct pl_state *st,
         struct pl_value v = arith(n->op, l.ival, r.ival, &ok);
         if (ok)
             return v;
+    }
+    if (n->op == PL_OP_EQ || n->op == PL_OP_NE) {
+        int eq = pointers_equal(st, l, r);
+        if (eq >= 0)
+            return int_value((eq == 1) == (n->op == PL_OP_EQ));
     }
     return unknown_value;
 }
@@ -887,6 +930,10 @@ static struct pl_value peek(struct pl_engine *e, struct pl_state *st,
         return peek(e, st, s->kids[0]);
     if (!lvalue_key(e, s, &key))
         return unknown_value;
+    if ((s->flags & PL_F_ARRAY) && s->kind == PL_N_VAR) {
+        struct pl_value a = {PL_V_STACK, false, -1, key};
+        return a;
+    }
     struct pl_value *v = pl_state_lookup(st, key);
     return v ? *v : unknown_value;
 }
@@ -924,6 +971,7 @@ static bool assume_nonzero(struct pl_engine *e, struct pl_state *st,
     case PL_V_INT:
         return (v.ival != 0) == nonzero;
     case PL_V_STRING:
+    case PL_V_STACK:
         return nonzero;
     case PL_V_BLOCK: {
         struct pl_block *b = &st->blocks[v.block];
@@ -960,6 +1008,19 @@ bool pl_assume(struct pl_engine *e, struct pl_state *st,
             return assume_nonzero(e, st, s->kids[1], nonzero);
         if (l.kind == PL_V_INT && r.kind == PL_V_INT)
             return ((l.ival == r.ival) == (s->op == PL_OP_EQ)) == truth;
+        uint32_t var;
+        if (l.kind == PL_V_UNKNOWN && r.kind == PL_V_INT &&
+            ((s->op == PL_OP_EQ) == truth) &&
+            lvalue_key(e, s->kids[0], &var) &&
+            !(pl_node_strip(s->kids[0])->flags & PL_F_POINTER)) {
+            if (!assume_fact(e, st, s, truth))
+                return false;
+            pl_state_bind(st, var, r); /* 'x == 3' holds: x is 3 */
+            return true;
+        }
+        int eq = pointers_equal(st, l, r);
+        if (eq >= 0)
+            return ((eq == 1) == (s->op == PL_OP_EQ)) == truth;
         return assume_fact(e, st, s, truth);
     }
     if (s->kind == PL_N_BINARY) {
@@ -974,4 +1035,61 @@ bool pl_assume(struct pl_engine *e, struct pl_state *st,
         return assume_fact(e, st, s, truth);
     }
     return assume_nonzero(e, st, s, truth);
+}
+
+/* ---- switch ---- */
+
+/* The fact key "X == V" of a switch subject and a case value. */
+static uint32_t case_key(struct pl_engine *e, const char *subject,
+                         long long value)
+{
+    char text[MAX_TEXT + 32];
+    snprintf(text, sizeof text, "%s == %lld", subject, value);
+    return pl_keys_intern(&e->keys, text);
+}
+
+bool pl_assume_case(struct pl_engine *e, struct pl_state *st,
+                    const struct pl_node *subject,
+                    const struct pl_node *const *values, size_t nvalues,
+                    long index)
+{
+    struct pl_value v = peek(e, st, subject);
+    const struct pl_node *mine =
+        index >= 0 ? pl_node_strip(values[index]) : NULL;
+    if (mine && mine->kind != PL_N_INT)
+        return true; /* not a constant we can compare */
+    if (v.kind == PL_V_INT) {
+        if (mine)
+            return mine->value == v.ival;
+        for (size_t i = 0; i < nvalues; i++) {
+            const struct pl_node *c = pl_node_strip(values[i]);
+            if (c && c->kind == PL_N_INT && c->value == v.ival)
+                return false;
+        }
+        return true;
+    }
+    char text[MAX_TEXT];
+    const struct pl_node *s = pl_node_strip(subject);
+    if (!pl_node_is_pure(s) || !pl_node_text(s, text, sizeof text))
+        return true;
+    if (mine) {
+        uint32_t key = case_key(e, text, mine->value);
+        if (pl_state_fact(st, key) == 0)
+            return false;
+        pl_state_set_fact(st, key, true);
+        uint32_t var;
+        if (lvalue_key(e, s, &var) && !pl_state_lookup(st, var))
+            pl_state_bind(st, var, int_value(mine->value));
+        return true;
+    }
+    for (size_t i = 0; i < nvalues; i++) {
+        const struct pl_node *c = pl_node_strip(values[i]);
+        if (!c || c->kind != PL_N_INT)
+            continue;
+        uint32_t key = case_key(e, text, c->value);
+        if (pl_state_fact(st, key) == 1)
+            return false;
+        pl_state_set_fact(st, key, false);
+    }
+    return true;
 }

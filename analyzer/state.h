@@ -25,6 +25,7 @@ enum pl_value_kind {
     PL_V_INT,    /* a known integer; 0 is also the null pointer */
     PL_V_BLOCK,  /* points into a tracked block */
     PL_V_STRING, /* a string literal */
+    PL_V_STACK,  /* the address of a local array; ival: its key */
 };
 
 struct pl_value {

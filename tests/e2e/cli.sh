@@ -3,6 +3,7 @@
 # --list-rules, --explain, usage errors, missing paths, a clean file, colour.
 # Usage: cli.sh PYMEM_LINT
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
 cd "$TMP"

@@ -5,6 +5,7 @@
 # finding proves the flags reached the parser.
 # Usage: compdb.sh PYMEM_LINT
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
 cd "$TMP"

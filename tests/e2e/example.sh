@@ -3,6 +3,7 @@
 # planted bugs (one per `expected-warning {{[PMLxxx]}}` marker) and exits 1.
 # Usage: example.sh PYMEM_LINT
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
 cd "$ROOT"

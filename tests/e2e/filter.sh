@@ -3,6 +3,7 @@
 # the exit status follows the findings that are left.
 # Usage: filter.sh PYMEM_LINT
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
 cd "$ROOT"

@@ -3,6 +3,7 @@
 # sorted by path, line and column.
 # Usage: jobs.sh PYMEM_LINT
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
 cd "$TMP"

@@ -3,6 +3,7 @@
 # build directories skipped, --exclude honoured (path and basename globs).
 # Usage: walk.sh PYMEM_LINT
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
 cd "$TMP"

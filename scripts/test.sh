@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# scripts/test.sh - the second README command (and what CI runs): build with
+# -Werror in build/ and run the whole CTest suite, then build again under
+# AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and rerun it.
+# Exits non-zero if either tree fails to build or to pass.
+# Works without a terminal (CI=true, no stdin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say()
+{
+    printf '==> %s\n' "$*"
+}
+
+# sanitizers_work CC: CC can build and run an ASan+UBSan program.
+sanitizers_work()
+{
+    local dir status=0
+    command -v "$1" >/dev/null 2>&1 || return 1
+    dir=$(mktemp -d)
+    printf 'int main(void) { return 0; }\n' >"$dir/t.c"
+    "$1" -fsanitize=address,undefined "$dir/t.c" -o "$dir/t" 2>/dev/null &&
+        "$dir/t" || status=1
+    rm -rf "$dir"
+    return $status
+}
+
+# check_tree DIR CMAKE_ARGS...: configure, build and test one tree.
+check_tree()
+{
+    local dir=$1
+    shift
+    say "configuring $dir/ $*"
+    cmake -S . -B "$dir" "$@" &&
+        say "building $dir/" &&
+        cmake --build "$dir" -j"$(nproc)" &&
+        say "testing $dir/" &&
+        ctest --test-dir "$dir" --output-on-failure -j2 </dev/null
+}
+
+scripts/setup.sh --deps-only
+
+failed=()
+check_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPL_WERROR=ON ||
+    failed+=("build/ (-Werror)")
+
+cc=clang
+if ! command -v clang >/dev/null 2>&1; then
+    scripts/setup.sh --install clang libclang-rt-dev ||
+        say "could not install clang: using gcc for the sanitizer build"
+fi
+if ! sanitizers_work clang; then
+    cc=gcc
+    sanitizers_work gcc || {
+        say "neither clang nor gcc can build with -fsanitize=address,undefined"
+        failed+=("build-asan/ (no sanitizer-capable compiler)")
+        cc=""
+    }
+fi
+if [ -n "$cc" ]; then
+    export ASAN_OPTIONS=detect_leaks=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    check_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER="$cc" \
+        -DPL_SANITIZE=address,undefined ||
+        failed+=("build-asan/ (address,undefined with $cc)")
+fi
+
+if [ ${#failed[@]} -ne 0 ]; then
+    say "FAILED: ${failed[*]}"
+    exit 1
+fi
+say "all tests passed in build/ and build-asan/"

@@ -286,20 +286,8 @@ static void leave(struct pl_engine *e, struct pl_state *st,
         v = pl_eval(e, st, value);
     }
     bool error = st->error_path || is_error_return(fn, st, v);
-    if (v.kind == PL_V_BLOCK) {
-        struct pl_block *b = &st->blocks[v.block];
-        if (b->status == PL_B_FREED && !(b->flags & PL_BF_REPORTED_UAF) &&
-            value) {
-            b->flags |= PL_BF_REPORTED_UAF;
-            char subject[160];
-            pl_node_text(pl_node_strip(value), subject, sizeof subject);
-            struct pl_event ev = {.kind = PL_EV_USE_AFTER_RELEASE,
-                                  .line = value->line, .col = value->col,
-                                  .subject = subject, .what = "returned"};
-            pl_event_from_block(&ev, e, st, v.block);
-            pl_emit(e, st, &ev, b->note_start);
-        }
-    }
+    if (value)
+        pl_use_pass(e, st, v, value, "returned");
     if (e->acc) {
         summary_exit(e, st, v);
         return;
@@ -326,16 +314,24 @@ static void leave(struct pl_engine *e, struct pl_state *st,
 
 /* ---- the walk ---- */
 
+/* Evaluate the condition or switch value 'n' that ends a block, and
+ * write its text for notes into 'text'. */
+static void eval_terminator(struct pl_engine *e, struct pl_state *st,
+                            const struct pl_node *n, char *text, size_t size)
+{
+    e->cur_elem = n;
+    pl_eval(e, st, n);
+    pl_check_lost(e, st, n, "the last pointer to it is dropped");
+    pl_node_text(pl_node_strip(n), text, size);
+}
+
 static void step_cond(struct explorer *x, struct pl_state *st,
                       const struct pl_cfg_block *blk)
 {
     struct pl_engine *e = x->e;
     const struct pl_node *cond = blk->term_node;
-    e->cur_elem = cond;
-    pl_eval(e, st, cond);
-    pl_check_lost(e, st, cond, "the last pointer to it is dropped");
     char text[120];
-    pl_node_text(pl_node_strip(cond), text, sizeof text);
+    eval_terminator(e, st, cond, text, sizeof text);
     for (int branch = 0; branch < 2; branch++) {
         struct pl_state *next = branch == 0 ? state_copy(st) : st;
         bool truth = branch == 0;
@@ -357,11 +353,8 @@ static void step_switch(struct explorer *x, struct pl_state *st,
 {
     struct pl_engine *e = x->e;
     const struct pl_node *subject = blk->term_node;
-    e->cur_elem = subject;
-    pl_eval(e, st, subject);
-    pl_check_lost(e, st, subject, "the last pointer to it is dropped");
     char text[120];
-    pl_node_text(pl_node_strip(subject), text, sizeof text);
+    eval_terminator(e, st, subject, text, sizeof text);
     bool known = blk->ncase_values == blk->nsuccs;
     for (size_t i = 0; i < blk->nsuccs; i++) {
         struct pl_state *next = state_copy(st);

@@ -109,6 +109,12 @@ bool pl_assume_case(struct pl_engine *e, struct pl_state *st,
 void pl_check_lost(struct pl_engine *e, struct pl_state *st,
                    const struct pl_node *at, const char *how);
 
+/* Report a use of 'v' at 'at' ("passed to 'f'", "returned") when it
+ * was released already (eval.c). */
+void pl_use_pass(struct pl_engine *e, struct pl_state *st,
+                 struct pl_value v, const struct pl_node *at,
+                 const char *what);
+
 /* Fill the block part of an event from block 'b' of 'st'. */
 void pl_event_from_block(struct pl_event *ev, const struct pl_engine *e,
                          const struct pl_state *st, int b);

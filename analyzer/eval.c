@@ -182,9 +182,22 @@ static void use_deref(struct pl_engine *e, struct pl_state *st,
                       const char *what);
 
 /* Report a use of block 'v' that needs it not released. */
-static void use_pass(struct pl_engine *e, struct pl_state *st,
-                     struct pl_value v, const struct pl_node *at,
+/* Send an event of 'kind' about the use of block 'b' at 'at'. */
+static void emit_use(struct pl_engine *e, const struct pl_state *st, int b,
+                     enum pl_event_kind kind, const struct pl_node *at,
                      const char *what)
+{
+    char subject[MAX_TEXT];
+    subject_text(at, subject, sizeof subject);
+    struct pl_event ev = {.kind = kind, .line = at->line, .col = at->col,
+                          .subject = subject, .what = what};
+    pl_event_from_block(&ev, e, st, b);
+    pl_emit(e, st, &ev, st->blocks[b].note_start);
+}
+
+void pl_use_pass(struct pl_engine *e, struct pl_state *st,
+                 struct pl_value v, const struct pl_node *at,
+                 const char *what)
 {
     if (v.kind != PL_V_BLOCK)
         return;
@@ -192,14 +205,10 @@ static void use_pass(struct pl_engine *e, struct pl_state *st,
     if (b->status != PL_B_FREED || (b->flags & PL_BF_REPORTED_UAF))
         return;
     b->flags |= PL_BF_REPORTED_UAF;
-    char subject[MAX_TEXT];
-    subject_text(at, subject, sizeof subject);
-    struct pl_event ev = {.kind = PL_EV_USE_AFTER_RELEASE,
-                          .line = at->line, .col = at->col,
-                          .subject = subject, .what = what};
-    pl_event_from_block(&ev, e, st, v.block);
-    pl_emit(e, st, &ev, b->note_start);
+    emit_use(e, st, v.block, PL_EV_USE_AFTER_RELEASE, at, what);
 }
+
+#define use_pass pl_use_pass
 
 /* Set the status of block 'b', settling a pending realloc. */
 static void set_status(struct pl_state *st, int b, enum pl_block_status s)
@@ -237,13 +246,7 @@ static void use_deref(struct pl_engine *e, struct pl_state *st,
         return;
     if (!(b->flags & PL_BF_REPORTED_NULL)) {
         b->flags |= PL_BF_REPORTED_NULL;
-        char subject[MAX_TEXT];
-        subject_text(at, subject, sizeof subject);
-        struct pl_event ev = {.kind = PL_EV_USE_MAYBE_NULL,
-                              .line = at->line, .col = at->col,
-                              .subject = subject, .what = what};
-        pl_event_from_block(&ev, e, st, v.block);
-        pl_emit(e, st, &ev, b->note_start);
+        emit_use(e, st, v.block, PL_EV_USE_MAYBE_NULL, at, what);
     }
     set_status(st, v.block, PL_B_NONNULL); /* one report per block */
 }

@@ -228,26 +228,11 @@ static void record_leak(struct pl_engine *e, const struct pl_state *st,
         sl->normal = true;
 }
 
-static void summary_exit(struct pl_engine *e, const struct pl_state *st,
-                         struct pl_value v)
+/* Summary mode: what the value 'v' returned on this path says. */
+static void summary_return(struct pl_engine *e, const struct pl_state *st,
+                           struct pl_value v)
 {
     struct pl_summary_acc *acc = e->acc;
-    for (unsigned i = 0; i < st->nblocks; i++) {
-        const struct pl_block *b = &st->blocks[i];
-        if (!(b->flags & PL_BF_PARAM) || b->param < 0 || b->param >= 16)
-            continue;
-        int p = b->param;
-        if (b->status == PL_B_FREED) {
-            acc->seen_nonnull[p] = true;
-            acc->family[p] = b->freed_family;
-        } else if (b->status == PL_B_ESCAPED ||
-                   (b->flags & PL_BF_HANDED_OVER)) {
-            acc->kept_any[p] = true;
-            acc->released_all[p] = false;
-        } else if (b->status != PL_B_NULL) {
-            acc->released_all[p] = false;
-        }
-    }
     if (v.kind == PL_V_BLOCK) {
         const struct pl_block *b = &st->blocks[v.block];
         if (!(b->flags & (PL_BF_PARAM | PL_BF_HANDED_OVER)) &&
@@ -270,6 +255,28 @@ static void summary_exit(struct pl_engine *e, const struct pl_state *st,
     }
 }
 
+/* Summary mode: what happened to each parameter on this path. */
+static void summary_params(struct pl_engine *e, const struct pl_state *st)
+{
+    struct pl_summary_acc *acc = e->acc;
+    for (unsigned i = 0; i < st->nblocks; i++) {
+        const struct pl_block *b = &st->blocks[i];
+        if (!(b->flags & PL_BF_PARAM) || b->param < 0 || b->param >= 16)
+            continue;
+        int p = b->param;
+        if (b->status == PL_B_FREED) {
+            acc->seen_nonnull[p] = true;
+            acc->family[p] = b->freed_family;
+        } else if (b->status == PL_B_ESCAPED ||
+                   (b->flags & PL_BF_HANDED_OVER)) {
+            acc->kept_any[p] = true;
+            acc->released_all[p] = false;
+        } else if (b->status != PL_B_NULL) {
+            acc->released_all[p] = false;
+        }
+    }
+}
+
 /* A path leaves the function through 'ret' (NULL: falls off the end). */
 static void leave(struct pl_engine *e, struct pl_state *st,
                   const struct pl_cfg_block *blk)
@@ -288,14 +295,13 @@ static void leave(struct pl_engine *e, struct pl_state *st,
     bool error = st->error_path || is_error_return(fn, st, v);
     if (value)
         pl_use_pass(e, st, v, value, "returned");
+    if (e->acc)
+        summary_return(e, st, v);
+    pl_escape(e, st, v); /* returned: the caller owns it, and its fields */
     if (e->acc) {
-        summary_exit(e, st, v);
+        summary_params(e, st);
         return;
     }
-    if (v.kind == PL_V_BLOCK &&
-        (st->blocks[v.block].status == PL_B_MAYBE_NULL ||
-         st->blocks[v.block].status == PL_B_NONNULL))
-        st->blocks[v.block].status = PL_B_ESCAPED;
     /* every local dies here */
     struct pl_state *dead = st;
     dead->nbindings = 0;

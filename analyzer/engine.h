@@ -115,6 +115,9 @@ void pl_use_pass(struct pl_engine *e, struct pl_state *st,
                  struct pl_value v, const struct pl_node *at,
                  const char *what);
 
+/* Block 'v' (and the blocks in its fields) now belongs to someone else. */
+void pl_escape(struct pl_engine *e, struct pl_state *st, struct pl_value v);
+
 /* Fill the block part of an event from block 'b' of 'st'. */
 void pl_event_from_block(struct pl_event *ev, const struct pl_engine *e,
                          const struct pl_state *st, int b);

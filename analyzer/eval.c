@@ -256,13 +256,37 @@ static void use_deref(struct pl_engine *e, struct pl_state *st,
  * Block 'v' is stored where someone else owns it (a field reached through
  * a pointer): it cannot leak here, but its NULL state is still followed.
  */
-static void hand_over(struct pl_state *st, struct pl_value v)
+/* The root variable of a field key: "v" of "v->items->data". */
+static bool field_root(const char *text, char *root, size_t size)
 {
-    if (v.kind == PL_V_BLOCK)
-        st->blocks[v.block].flags |= PL_BF_HANDED_OVER;
+    const char *arrow = strstr(text, "->");
+    if (!arrow || (size_t)(arrow - text) >= size)
+        return false;
+    memcpy(root, text, (size_t)(arrow - text));
+    root[arrow - text] = '\0';
+    return true;
 }
 
-static void escape(struct pl_state *st, struct pl_value v)
+/*
+ * The bindings "X->f" of fields inside block 'b' (X is bound to 'b'):
+ * hand their values over (the block went where we cannot follow it).
+ */
+static void block_fields(struct pl_engine *e, struct pl_state *st, int b);
+
+static void hand_over(struct pl_engine *e, struct pl_state *st,
+                      struct pl_value v)
+{
+    if (v.kind != PL_V_BLOCK)
+        return;
+    struct pl_block *blk = &st->blocks[v.block];
+    if (blk->flags & PL_BF_HANDED_OVER)
+        return;
+    blk->flags |= PL_BF_HANDED_OVER;
+    block_fields(e, st, v.block);
+}
+
+static void escape(struct pl_engine *e, struct pl_state *st,
+                   struct pl_value v)
 {
     if (v.kind != PL_V_BLOCK)
         return;
@@ -271,6 +295,38 @@ static void escape(struct pl_state *st, struct pl_value v)
         b->status = PL_B_ESCAPED;
     else if (b->flags & PL_BF_PARAM && b->status != PL_B_FREED)
         b->status = PL_B_ESCAPED;
+    else
+        return;
+    block_fields(e, st, v.block);
+}
+
+static void block_fields(struct pl_engine *e, struct pl_state *st, int b)
+{
+    for (unsigned i = 0; i < st->nbindings; i++) {
+        char root[MAX_TEXT];
+        if (!field_root(pl_keys_text(&e->keys, st->bindings[i].key), root,
+                        sizeof root))
+            continue;
+        const struct pl_value *base =
+            pl_state_lookup(st, pl_keys_intern(&e->keys, root));
+        if (base && base->kind == PL_V_BLOCK && base->block == b)
+            hand_over(e, st, st->bindings[i].value);
+    }
+}
+
+void pl_escape(struct pl_engine *e, struct pl_state *st, struct pl_value v)
+{
+    escape(e, st, v);
+}
+
+/* True when block 'v' is ours alone: its fields are ours to follow. */
+static bool private_block(const struct pl_state *st, struct pl_value v)
+{
+    if (v.kind != PL_V_BLOCK)
+        return false;
+    const struct pl_block *b = &st->blocks[v.block];
+    return is_live(b) && !(b->flags & (PL_BF_HANDED_OVER | PL_BF_PARAM |
+                                       PL_BF_UNKNOWN_ORIGIN));
 }
 
 /* A release of 'v' by 'name' of 'family' at call 'call'. */
@@ -306,7 +362,7 @@ static void track_released(struct pl_engine *e, struct pl_state *st,
 static void release(struct pl_engine *e, struct pl_state *st,
                     struct pl_value v, const struct pl_node *call,
                     const struct pl_node *arg, enum pl_family family,
-                    const char *name)
+                    const char *name, bool direct)
 {
     if (v.kind == PL_V_UNKNOWN && !e->acc) {
         track_released(e, st, call, arg, name);
@@ -334,6 +390,8 @@ static void release(struct pl_engine *e, struct pl_state *st,
         pl_event_from_block(&ev, e, st, v.block);
         pl_emit(e, st, &ev, b->note_start);
     }
+    if (!direct) /* a wrapper may have released the fields too */
+        block_fields(e, st, v.block);
     b->status = PL_B_FREED;
     b->freed_by = name;
     b->freed_line = call->line;
@@ -353,6 +411,13 @@ static struct pl_value eval_var(struct pl_engine *e, struct pl_state *st,
         struct pl_value v = {PL_V_STACK, false, -1, key};
         return v; /* a local array decays to its own address */
     }
+    if (n->flags & PL_F_RECORD) {
+        /* a whole struct is copied somewhere: its pointers go along */
+        struct match_ctx m = {&e->keys, NULL, pl_keys_text(&e->keys, key)};
+        for (unsigned i = 0; i < st->nbindings; i++)
+            if (binding_in_record(st->bindings[i].key, &m))
+                escape(e, st, st->bindings[i].value);
+    }
     struct pl_value *v = pl_state_lookup(st, key);
     if (!v)
         return unknown_value;
@@ -368,9 +433,12 @@ static void store_key(struct pl_engine *e, struct pl_state *st, uint32_t key,
 {
     const char *text = pl_keys_text(&e->keys, key);
     struct match_ctx m = {&e->keys, NULL, text};
+    for (unsigned i = 0; i < st->nbindings; i++)
+        if (binding_in_record(st->bindings[i].key, &m))
+            hand_over(e, st, st->bindings[i].value);
     pl_state_unbind_if(st, binding_in_record, &m);
     if (!pl_state_bind(st, key, v))
-        escape(st, v); /* no room to follow it: stay silent */
+        escape(e, st, v); /* no room to follow it: stay silent */
     forget_facts_about(e, st, text);
 }
 
@@ -381,8 +449,9 @@ static void store(struct pl_engine *e, struct pl_state *st,
     const struct pl_node *s = pl_node_strip(lhs);
     struct match_ctx m = {&e->keys, NULL, NULL};
     bool arrow = s->kind == PL_N_MEMBER && (s->flags & PL_F_ARROW);
+    struct pl_value base = unknown_value;
     if (arrow) {
-        struct pl_value base = pl_eval(e, st, s->kids[0]);
+        base = pl_eval(e, st, s->kids[0]);
         use_deref(e, st, base, s->kids[0], "dereferenced");
         m.ident = s->name;
         pl_state_drop_facts_if(st, fact_mentions, &m);
@@ -390,7 +459,10 @@ static void store(struct pl_engine *e, struct pl_state *st,
     if (lvalue_key(e, lhs, &key)) {
         if (strstr(pl_keys_text(&e->keys, key), "->")) {
             use_pass(e, st, v, lhs, "stored");
-            hand_over(st, v);
+            /* into a block of our own, it lives and dies with that block;
+               anywhere else, its owner is someone else */
+            if (!(arrow && private_block(st, base)))
+                hand_over(e, st, v);
         }
         store_key(e, st, key, v);
         return;
@@ -398,11 +470,11 @@ static void store(struct pl_engine *e, struct pl_state *st,
     if (arrow) {
         /* the base was evaluated above */
     } else if (s->kind == PL_N_UNARY && s->op == PL_OP_DEREF) {
-        struct pl_value base = pl_eval(e, st, s->kids[0]);
+        base = pl_eval(e, st, s->kids[0]);
         use_deref(e, st, base, s->kids[0], "dereferenced");
         pl_state_drop_facts_if(st, fact_indirect, &m);
     } else if (s->kind == PL_N_INDEX && s->nkids == 2) {
-        struct pl_value base = pl_eval(e, st, s->kids[0]);
+        base = pl_eval(e, st, s->kids[0]);
         pl_eval(e, st, s->kids[1]);
         use_deref(e, st, base, s->kids[0], "indexed");
         pl_state_drop_facts_if(st, fact_indirect, &m);
@@ -410,7 +482,7 @@ static void store(struct pl_engine *e, struct pl_state *st,
         pl_eval(e, st, s);
     }
     use_pass(e, st, v, lhs, "stored");
-    escape(st, v);
+    escape(e, st, v);
 }
 
 static struct pl_value eval_assign(struct pl_engine *e, struct pl_state *st,
@@ -623,7 +695,7 @@ static struct pl_value eval_decl(struct pl_engine *e, struct pl_state *st,
 {
     struct pl_value v = n->nkids ? pl_eval(e, st, n->kids[0]) : unknown_value;
     if (n->flags & (PL_F_STATIC | PL_F_GLOBAL)) {
-        escape(st, v);
+        escape(e, st, v);
         return unknown_value;
     }
     store_key(e, st, pl_keys_intern(&e->keys, n->name), v);
@@ -646,12 +718,12 @@ static void address_taken(struct pl_engine *e, struct pl_state *st,
         return;
     struct pl_value *cur = pl_state_lookup(st, key);
     if (cur)
-        escape(st, *cur);
+        escape(e, st, *cur);
     const char *text = pl_keys_text(&e->keys, key);
     struct match_ctx m = {&e->keys, NULL, text};
     for (unsigned i = 0; i < st->nbindings; i++) /* fields of a struct */
         if (binding_in_record(st->bindings[i].key, &m))
-            escape(st, st->bindings[i].value);
+            escape(e, st, st->bindings[i].value);
     store_key(e, st, key, unknown_value);
 }
 
@@ -660,6 +732,9 @@ static void forget_indirect(struct pl_engine *e, struct pl_state *st)
 {
     struct match_ctx m = {&e->keys, NULL, NULL};
     pl_state_drop_facts_if(st, fact_indirect, &m);
+    for (unsigned i = 0; i < st->nbindings; i++)
+        if (binding_through_pointer(st->bindings[i].key, &m))
+            hand_over(e, st, st->bindings[i].value);
     pl_state_unbind_if(st, binding_through_pointer, &m);
 }
 
@@ -674,11 +749,12 @@ static struct pl_value call_summary(struct pl_engine *e, struct pl_state *st,
         const struct pl_node *arg = n->kids[i + 1];
         enum pl_param_role role = i < 16 ? sum->roles[i] : PL_PARAM_UNKNOWN;
         if (role == PL_PARAM_RELEASES) {
-            release(e, st, args[i], n, arg, sum->release_family[i], n->name);
+            release(e, st, args[i], n, arg, sum->release_family[i], n->name,
+                    false);
         } else {
             use_pass(e, st, args[i], arg, what);
             if (role != PL_PARAM_BORROWS)
-                escape(st, args[i]);
+                escape(e, st, args[i]);
         }
         address_taken(e, st, arg);
     }
@@ -725,7 +801,7 @@ static struct pl_value call_realloc(struct pl_engine *e, struct pl_state *st,
     }
     int b = pl_state_new_block(st, n, api->family, n->name);
     if (b < 0) {
-        escape(st, old);
+        escape(e, st, old);
         return unknown_value;
     }
     if (e->stats)
@@ -734,7 +810,7 @@ static struct pl_value call_realloc(struct pl_engine *e, struct pl_state *st,
         st->blocks[b].moved_from = (int8_t)old.block;
         st->blocks[old.block].flags |= PL_BF_PENDING_MOVE;
     } else if (old.kind == PL_V_BLOCK) {
-        escape(st, old);
+        escape(e, st, old);
     }
     return block_value(b);
 }
@@ -757,7 +833,8 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
         return call_realloc(e, st, n, api, nargs ? args[0] : unknown_value);
     case PL_API_FREE:
         if (nargs)
-            release(e, st, args[0], n, n->kids[1], api->family, n->name);
+            release(e, st, args[0], n, n->kids[1], api->family, n->name,
+                    true);
         return unknown_value;
     default:
         break;
@@ -781,7 +858,7 @@ static struct pl_value call_unknown(struct pl_engine *e, struct pl_state *st,
              n->name ? n->name : "a function pointer");
     for (unsigned i = 0; i < nargs; i++) {
         use_pass(e, st, args[i], n->kids[i + 1], what);
-        escape(st, args[i]);
+        escape(e, st, args[i]);
         address_taken(e, st, n->kids[i + 1]);
     }
     forget_indirect(e, st);
@@ -800,7 +877,7 @@ static struct pl_value eval_call(struct pl_engine *e, struct pl_state *st,
         if (nargs < MAX_ARGS)
             args[nargs++] = v;
         else
-            escape(st, v);
+            escape(e, st, v);
     }
     const struct pl_summary *sum =
         n->name ? pl_summary_get(e->sums, n->name) : NULL;
@@ -866,7 +943,7 @@ struct pl_value pl_eval(struct pl_engine *e, struct pl_state *st,
         return eval_decl(e, st, n);
     default:
         for (unsigned i = 0; i < n->nkids; i++)
-            escape(st, pl_eval(e, st, n->kids[i]));
+            escape(e, st, pl_eval(e, st, n->kids[i]));
         return unknown_value;
     }
 }
@@ -876,6 +953,8 @@ void pl_check_lost(struct pl_engine *e, struct pl_state *st,
 {
     for (unsigned i = 0; i < st->nblocks; i++) {
         struct pl_block *b = &st->blocks[i];
+        /* reached only through a released block's fields: wait for the
+           function's end (a use of the field is the finding first) */
         if (!is_live(b) || (b->flags & (PL_BF_PARAM | PL_BF_HANDED_OVER)) ||
             pl_state_refs(st, (int)i) > 0)
             continue;

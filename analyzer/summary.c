@@ -86,8 +86,22 @@ const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,
         struct pl_summary *sum = &sums->items[i];
         if (strcmp(sum->name, name) != 0)
             continue;
-        if (sum->busy)
-            return NULL; /* recursion: treat as unknown */
+        if (sum->busy) {
+            /* a recursive call: assume it only reads its arguments, as
+               the caller's own body decides what happens to them */
+            static const struct pl_summary reads_only = {
+                .name = "", .done = true,
+                .roles = {PL_PARAM_BORROWS, PL_PARAM_BORROWS,
+                          PL_PARAM_BORROWS, PL_PARAM_BORROWS,
+                          PL_PARAM_BORROWS, PL_PARAM_BORROWS,
+                          PL_PARAM_BORROWS, PL_PARAM_BORROWS,
+                          PL_PARAM_BORROWS, PL_PARAM_BORROWS,
+                          PL_PARAM_BORROWS, PL_PARAM_BORROWS,
+                          PL_PARAM_BORROWS, PL_PARAM_BORROWS,
+                          PL_PARAM_BORROWS, PL_PARAM_BORROWS},
+            };
+            return &reads_only;
+        }
         if (!sum->done)
             compute(sums, i);
         return sum;

@@ -301,10 +301,10 @@ int pl_flags_for(struct pl_flags *f, const char *path, struct pl_argv *out)
         snprintf(f->origin, sizeof f->origin, "%s include directory",
                  f->python);
     }
-    pl_argv_push(out, "-UNDEBUG"); /* keep assert() conditions visible */
     pl_argv_push(out, "-w");
     for (size_t i = 0; i < f->extra.argc; i++)
         pl_argv_push(out, f->extra.argv[i]);
+    pl_argv_push(out, "-UNDEBUG"); /* assert(p) is a NULL check we honour */
     free(abs);
     return 0;
 }

@@ -7,13 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define A(n, f) {#n, PL_API_ALLOC, PL_FAM_##f, 0}
-#define R(n, f) {#n, PL_API_REALLOC, PL_FAM_##f, 0}
-#define F(n, f) {#n, PL_API_FREE, PL_FAM_##f, 0}
-#define READS(n, mask) {#n, PL_API_READS, PL_FAM_NONE, mask}
-#define NULLRET(n) {#n, PL_API_RETURNS_NULL, PL_FAM_NONE, 0}
+#define ENTRY(n, r, f, mask, dest)                                           \
+    {.name = #n, .role = r, .family = PL_FAM_##f, .nonnull_args = mask,        \
+     .returns_arg0 = dest}
+#define A(n, f) ENTRY(n, PL_API_ALLOC, f, 0, false)
+#define R(n, f) ENTRY(n, PL_API_REALLOC, f, 0, false)
+#define F(n, f) ENTRY(n, PL_API_FREE, f, 0, false)
+#define READS(n, mask) ENTRY(n, PL_API_READS, NONE, mask, false)
+#define NULLRET(n) ENTRY(n, PL_API_RETURNS_NULL, NONE, 0, false)
+#define DEST(n, mask) ENTRY(n, PL_API_READS, NONE, mask, true)
 
-/* Sorted by name (checked on first use) for bsearch. */
+/* Sorted by name for bsearch (tests/unit/test-dataflow.c checks it). */
 static const struct pl_api api_table[] = {
     READS(PyBool_FromLong, 0),
     READS(PyByteArray_FromObject, 0),
@@ -35,7 +39,6 @@ static const struct pl_api api_table[] = {
     READS(PyErr_Occurred, 0),
     NULLRET(PyErr_SetFromErrno),
     NULLRET(PyErr_SetFromErrnoWithFilename),
-    READS(PyErr_SetFromErrnoWithFilename, 0),
     NULLRET(PyErr_SetFromErrnoWithFilenameObject),
     NULLRET(PyErr_SetFromErrnoWithFilenameObjects),
     READS(PyErr_SetString, 0),
@@ -151,45 +154,70 @@ static const struct pl_api api_table[] = {
     READS(_Py_XDECREF, 0),
     READS(_Py_XINCREF, 0),
     READS(_Py_XNewRef, 0),
+    READS(access, 1),
     READS(atof, 1),
     READS(atoi, 1),
     READS(atol, 1),
     READS(bsearch, 0),
     A(calloc, LIBC),
+    DEST(fgets, 1),
+    READS(fopen, 3),
     READS(fprintf, 0),
     READS(fputc, 0),
     READS(fputs, 1),
+    READS(fputws, 1),
     READS(fread, 1),
     F(free, LIBC),
+    READS(fstat, 2),
     READS(fwrite, 1),
+    DEST(getcwd, 0),
+    READS(gethostname, 1),
+    READS(lstat, 3),
     A(malloc, LIBC),
+    READS(mbrtowc, 0),
     READS(mbstowcs, 0),
+    READS(memccpy, 3),
     READS(memchr, 1),
     READS(memcmp, 3),
-    READS(memcpy, 3),
-    READS(memmove, 3),
+    DEST(memcpy, 3),
+    READS(memmem, 5),
+    DEST(memmove, 3),
     READS(memrchr, 1),
-    READS(memset, 1),
+    DEST(memset, 1),
+    READS(open, 1),
     READS(perror, 0),
+    READS(pread, 2),
     READS(printf, 0),
     READS(puts, 1),
+    READS(pwrite, 2),
     READS(qsort, 0),
+    READS(read, 2),
+    READS(readlink, 3),
     R(realloc, LIBC),
+    READS(recv, 2),
+    READS(recvfrom, 2),
+    READS(send, 2),
+    READS(sendto, 2),
     READS(snprintf, 0),
     READS(sprintf, 1),
     READS(sscanf, 1),
+    READS(stat, 3),
+    READS(stpcpy, 3),
     READS(strcasecmp, 1),
-    READS(strcat, 3),
+    DEST(strcat, 3),
     READS(strchr, 1),
     READS(strcmp, 3),
-    READS(strcpy, 3),
+    READS(strcoll, 3),
+    DEST(strcpy, 3),
     READS(strcspn, 1),
     A(strdup, LIBC),
+    READS(strerror_r, 0),
+    READS(strftime, 1),
     READS(strlen, 1),
     READS(strncasecmp, 1),
-    READS(strncat, 3),
+    DEST(strncat, 3),
     READS(strncmp, 3),
-    READS(strncpy, 3),
+    DEST(strncpy, 3),
     A(strndup, LIBC),
     READS(strnlen, 0),
     READS(strpbrk, 1),
@@ -198,19 +226,30 @@ static const struct pl_api api_table[] = {
     READS(strstr, 3),
     READS(strtod, 1),
     READS(strtok, 1),
+    READS(strtok_r, 0),
     READS(strtol, 1),
     READS(strtoll, 1),
     READS(strtoul, 1),
     READS(strtoull, 1),
+    READS(strxfrm, 2),
+    READS(unlink, 1),
+    READS(vfprintf, 0),
     READS(vsnprintf, 0),
     READS(vsprintf, 1),
+    READS(wcrtomb, 0),
+    READS(wcschr, 1),
     READS(wcscmp, 1),
-    READS(wcscpy, 3),
+    READS(wcscoll, 3),
+    DEST(wcscpy, 3),
     READS(wcslen, 1),
-    READS(wcsncpy, 1),
+    READS(wcsncmp, 3),
+    DEST(wcsncpy, 1),
+    READS(wcsrchr, 1),
+    READS(wcstol, 1),
     READS(wcstombs, 1),
-    READS(wmemcpy, 3),
-    READS(wmemset, 1),
+    DEST(wmemcpy, 3),
+    DEST(wmemset, 1),
+    READS(write, 2),
 };
 
 static int compare_entry(const void *key, const void *entry)
@@ -224,6 +263,45 @@ const struct pl_api *pl_api_lookup(const char *name)
         return NULL;
     return bsearch(name, api_table, sizeof api_table / sizeof api_table[0],
                    sizeof api_table[0], compare_entry);
+}
+
+bool pl_api_keeps_pointer(const char *name)
+{
+    static const char *const names[] = {
+        "PyBuffer_FillInfo", "PyCapsule_New", "_PyObject_Init",
+        "_PyObject_InitVar", "PyObject_GC_Track", "_PyObject_GC_TRACK",
+        "_Py_hashtable_set", "_Py_hashtable_new_full",
+        "PyTuple_SET_ITEM", "PyList_SET_ITEM", "PyTuple_SetItem",
+        "PyList_SetItem", "PyModule_AddObject", "_PyObject_SetManagedDict", "PyCapsule_SetContext",
+        "PyCapsule_SetPointer", "PyLong_FromVoidPtr", "PyMemoryView_FromMemory",
+        "PyModule_Create2", "PyModule_FromDefAndSpec2", "PyObject_Init",
+        "PyObject_InitVar", "PyStructSequence_InitType",
+        "PyStructSequence_InitType2", "PyStructSequence_NewType",
+        "PyThread_set_key_value", "PyThread_start_new_thread",
+        "PyThread_tss_set", "PyType_FromModuleAndSpec", "PyType_FromSpec",
+        "PyType_FromSpecWithBases", "PyType_Ready", "Py_AtExit",
+        "Py_SetProgramName", "Py_SetPythonHome", "Py_SetPath",
+        "PySys_SetArgv", "PySys_SetArgvEx", "_PyObject_GC_Link",
+        "_Py_NewReference", "atexit", "on_exit", "pthread_create",
+        "pthread_setspecific", "putenv", "setbuf", "setbuffer", "setvbuf",
+        "sigaltstack", "tsearch", "hsearch", "makecontext", "aio_read",
+        "aio_write", "lio_listio", "iconv", "twalk",
+    };
+    if (!name)
+        return true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+bool pl_api_table_is_sorted(void)
+{
+    size_t n = sizeof api_table / sizeof api_table[0];
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(api_table[i - 1].name, api_table[i].name) >= 0)
+            return false;
+    return true;
 }
 
 bool pl_api_is_noreturn(const char *name)

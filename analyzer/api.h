@@ -31,10 +31,21 @@ struct pl_api {
     enum pl_api_role role;
     enum pl_family family;
     unsigned nonnull_args; /* bit i: argument i must not be NULL */
+    bool returns_arg0;     /* returns its first argument (strcpy) */
 };
 
 /* Look 'name' up. Returns a static entry, or NULL when unknown. */
 const struct pl_api *pl_api_lookup(const char *name);
+
+/*
+ * True when library function 'name' may keep a pointer passed to it
+ * (PyCapsule_New, PyObject_Init, putenv, ...). Other library functions
+ * that are not in the table are taken to only read their arguments.
+ */
+bool pl_api_keeps_pointer(const char *name);
+
+/* True when the table is sorted and free of duplicates (for tests). */
+bool pl_api_table_is_sorted(void);
 
 /* True when a call of 'name' never returns (abort, Py_FatalError, ...). */
 bool pl_api_is_noreturn(const char *name);

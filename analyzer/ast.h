@@ -70,6 +70,7 @@ enum pl_node_flags {
     PL_F_NULL = 1 << 7,     /* null pointer constant */
     PL_F_STATIC = 1 << 8,   /* PL_N_DECL: static local */
     PL_F_RECORD = 1 << 9,   /* expression or variable of struct/union type */
+    PL_F_LIBRARY = 1 << 10, /* PL_N_CALL: a Py/_Py function of a header */
 };
 
 struct pl_node {
@@ -77,7 +78,9 @@ struct pl_node {
     enum pl_op op;
     unsigned flags;
     const char *name;       /* arena string or NULL */
-    long long value;        /* PL_N_INT */
+    long long value;        /* PL_N_INT; PL_N_CALL of a PL_F_LIBRARY
+                               callee: bit i set when argument i is only
+                               read (pointer to const, or not a pointer) */
     struct pl_node **kids;  /* arena array; may hold NULL kids (for) */
     unsigned nkids;
     unsigned line, col;     /* where a user sees it (macro call site) */

@@ -97,6 +97,13 @@ static void widen(struct pl_state *st, const struct pl_state *last)
         if (pl_state_fact(last, st->facts[i].key) == st->facts[i].truth)
             st->facts[out++] = st->facts[i];
     st->nfacts = out;
+    out = 0;
+    for (unsigned i = 0; i < st->nbounds; i++) {
+        struct pl_bound old = pl_state_bound(last, st->bounds[i].key);
+        if (old.lo == st->bounds[i].lo && old.hi == st->bounds[i].hi)
+            st->bounds[out++] = st->bounds[i];
+    }
+    st->nbounds = out;
 }
 
 /* Hash of what a state says about pointers (not integers or facts). */
@@ -111,6 +118,7 @@ static uint64_t shape_hash(const struct pl_state *st)
             copy->bindings[out++] = copy->bindings[i];
     copy->nbindings = out;
     copy->nfacts = 0;
+    copy->nbounds = 0;
     uint64_t h = pl_state_hash(copy);
     free(copy);
     return h;

@@ -6,6 +6,7 @@
  */
 #include "engine.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -439,6 +440,12 @@ static void store_key(struct pl_engine *e, struct pl_state *st, uint32_t key,
     pl_state_unbind_if(st, binding_in_record, &m);
     if (!pl_state_bind(st, key, v))
         escape(e, st, v); /* no room to follow it: stay silent */
+    for (unsigned i = 0; i < st->nbounds; i++) { /* of it and its fields */
+        uint32_t k = st->bounds[i].key;
+        if (k == key || binding_in_record(k, &m)) {
+            st->bounds[i--] = st->bounds[--st->nbounds];
+        }
+    }
     forget_facts_about(e, st, text);
 }
 
@@ -621,10 +628,27 @@ static struct pl_value arith(enum pl_op op, long long a, long long b,
     case PL_OP_BITAND: return int_value(a & b);
     case PL_OP_BITOR: return int_value(a | b);
     case PL_OP_BITXOR: return int_value(a ^ b);
+    case PL_OP_DIV:
+        if (b == 0 || (a == LLONG_MIN && b == -1))
+            break;
+        return int_value(a / b);
+    case PL_OP_REM:
+        if (b == 0 || (a == LLONG_MIN && b == -1))
+            break;
+        return int_value(a % b);
+    case PL_OP_SHL:
+        if (b < 0 || b > 62 || a < 0)
+            break;
+        return int_value((long long)((unsigned long long)a << b));
+    case PL_OP_SHR:
+        if (b < 0 || b > 62)
+            break;
+        return int_value(a >> b);
     default:
-        *ok = false;
-        return unknown_value;
+        break;
     }
+    *ok = false;
+    return unknown_value;
 }
 
 /*
@@ -730,8 +754,9 @@ static void address_taken(struct pl_engine *e, struct pl_state *st,
 /* A call may change what is reached through pointers. */
 static void forget_indirect(struct pl_engine *e, struct pl_state *st)
 {
+    /* Known conditions stay: a callee that changes a field a caller just
+       tested is rarer than the caller testing the same field twice. */
     struct match_ctx m = {&e->keys, NULL, NULL};
-    pl_state_drop_facts_if(st, fact_indirect, &m);
     for (unsigned i = 0; i < st->nbindings; i++)
         if (binding_through_pointer(st->bindings[i].key, &m))
             hand_over(e, st, st->bindings[i].value);
@@ -846,6 +871,8 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
             use_pass(e, st, args[i], n->kids[i + 1], what);
         address_taken(e, st, n->kids[i + 1]);
     }
+    if (api->returns_arg0 && nargs)
+        return args[0]; /* strcpy, memcpy, ... return their destination */
     return api->role == PL_API_RETURNS_NULL ? int_value(0) : unknown_value;
 }
 
@@ -862,6 +889,28 @@ static struct pl_value call_unknown(struct pl_engine *e, struct pl_state *st,
         address_taken(e, st, n->kids[i + 1]);
     }
     forget_indirect(e, st);
+    return unknown_value;
+}
+
+/*
+ * A function of Python's C API not in the table: an argument given to a
+ * pointer-to-const parameter is only read; one given to a plain pointer
+ * parameter may be kept.
+ */
+static struct pl_value call_python_api(struct pl_engine *e,
+                                       struct pl_state *st,
+                                       const struct pl_node *n,
+                                       struct pl_value *args, unsigned nargs)
+{
+    char what[MAX_TEXT];
+    snprintf(what, sizeof what, "passed to '%s'", n->name);
+    unsigned long long reads = (unsigned long long)n->value;
+    for (unsigned i = 0; i < nargs; i++) {
+        use_pass(e, st, args[i], n->kids[i + 1], what);
+        if (i >= 64 || !((reads >> i) & 1))
+            escape(e, st, args[i]);
+        address_taken(e, st, n->kids[i + 1]);
+    }
     return unknown_value;
 }
 
@@ -886,6 +935,8 @@ static struct pl_value eval_call(struct pl_engine *e, struct pl_state *st,
     const struct pl_api *api = pl_api_lookup(n->name);
     if (api)
         return call_api(e, st, n, api, args, nargs);
+    if ((n->flags & PL_F_LIBRARY) && !pl_api_keeps_pointer(n->name))
+        return call_python_api(e, st, n, args, nargs);
     return call_unknown(e, st, n, args, nargs);
 }
 
@@ -1010,6 +1061,19 @@ static struct pl_value peek(struct pl_engine *e, struct pl_state *st,
     }
     if (s->kind == PL_N_ASSIGN)
         return peek(e, st, s->kids[0]);
+    if (s->kind == PL_N_BINARY && s->nkids == 2) { /* constant folding */
+        struct pl_value l = peek(e, st, s->kids[0]);
+        struct pl_value r = peek(e, st, s->kids[1]);
+        bool ok = false;
+        struct pl_value v = unknown_value;
+        if (l.kind == PL_V_INT && r.kind == PL_V_INT)
+            v = arith(s->op, l.ival, r.ival, &ok);
+        return ok ? v : unknown_value;
+    }
+    if (s->kind == PL_N_UNARY && s->op == PL_OP_NEG) {
+        struct pl_value v = peek(e, st, s->kids[0]);
+        return v.kind == PL_V_INT ? int_value(-v.ival) : unknown_value;
+    }
     if (!lvalue_key(e, s, &key))
         return unknown_value;
     if ((s->flags & PL_F_ARRAY) && s->kind == PL_N_VAR) {
@@ -1040,6 +1104,90 @@ static bool assume_fact(struct pl_engine *e, struct pl_state *st,
     return true;
 }
 
+static enum pl_op negate_comparison(enum pl_op op)
+{
+    switch (op) {
+    case PL_OP_LT: return PL_OP_GE;
+    case PL_OP_GE: return PL_OP_LT;
+    case PL_OP_GT: return PL_OP_LE;
+    case PL_OP_LE: return PL_OP_GT;
+    case PL_OP_EQ: return PL_OP_NE;
+    case PL_OP_NE: return PL_OP_EQ;
+    default: return PL_OP_NONE;
+    }
+}
+
+static enum pl_op mirror_comparison(enum pl_op op)
+{
+    switch (op) {
+    case PL_OP_LT: return PL_OP_GT;
+    case PL_OP_GT: return PL_OP_LT;
+    case PL_OP_LE: return PL_OP_GE;
+    case PL_OP_GE: return PL_OP_LE;
+    default: return op;
+    }
+}
+
+/*
+ * Narrow the bound of integer variable 'var' by 'var OP c'. Returns false
+ * when that leaves no value (the branch cannot be taken).
+ */
+static bool narrow(struct pl_state *st, uint32_t var, enum pl_op op,
+                   long long c)
+{
+    struct pl_bound b = pl_state_bound(st, var);
+    switch (op) {
+    case PL_OP_LT:
+        if (c == LLONG_MIN)
+            return false;
+        b.hi = b.hi < c - 1 ? b.hi : c - 1;
+        break;
+    case PL_OP_LE: b.hi = b.hi < c ? b.hi : c; break;
+    case PL_OP_GT:
+        if (c == LLONG_MAX)
+            return false;
+        b.lo = b.lo > c + 1 ? b.lo : c + 1;
+        break;
+    case PL_OP_GE: b.lo = b.lo > c ? b.lo : c; break;
+    case PL_OP_EQ:
+        b.lo = b.lo > c ? b.lo : c;
+        b.hi = b.hi < c ? b.hi : c;
+        break;
+    case PL_OP_NE:
+        if (b.lo == c && b.hi == c)
+            return false;
+        if (b.lo == c)
+            b.lo++;
+        else if (b.hi == c)
+            b.hi--;
+        break;
+    default:
+        return true;
+    }
+    if (b.lo > b.hi)
+        return false;
+    pl_state_set_bound(st, b);
+    return true;
+}
+
+/* The integer variable compared in 'x OP c' or 'c OP x', if any. */
+static bool int_comparison(struct pl_engine *e, struct pl_state *st,
+                           const struct pl_node *cmp, uint32_t *var,
+                           enum pl_op *op, long long *c)
+{
+    for (int side = 0; side < 2; side++) {
+        const struct pl_node *x = pl_node_strip(cmp->kids[side]);
+        struct pl_value k = peek(e, st, cmp->kids[1 - side]);
+        if (k.kind != PL_V_INT || (x->flags & PL_F_POINTER) ||
+            !lvalue_key(e, x, var) || pl_state_lookup(st, *var))
+            continue;
+        *op = side == 0 ? cmp->op : mirror_comparison(cmp->op);
+        *c = k.ival;
+        return true;
+    }
+    return false;
+}
+
 /* Assume that 'subject' is non-zero (a non-NULL pointer) or zero. */
 static bool assume_nonzero(struct pl_engine *e, struct pl_state *st,
                            const struct pl_node *subject, bool nonzero)
@@ -1067,9 +1215,35 @@ static bool assume_nonzero(struct pl_engine *e, struct pl_state *st,
             return !nonzero;
         return nonzero;
     }
-    default:
+    default: {
+        uint32_t var;
+        const struct pl_node *x = pl_node_strip(subject);
+        if (!(x->flags & PL_F_POINTER) && lvalue_key(e, x, &var) &&
+            !narrow(st, var, nonzero ? PL_OP_NE : PL_OP_EQ, 0))
+            return false;
         return assume_fact(e, st, subject, nonzero);
     }
+    }
+}
+
+/* Narrow an integer variable by comparison 's' being 'truth'; a single
+ * remaining value becomes the variable's value. */
+static bool assume_bound(struct pl_engine *e, struct pl_state *st,
+                         const struct pl_node *s, bool truth)
+{
+    uint32_t var;
+    enum pl_op op;
+    long long c;
+    if (!int_comparison(e, st, s, &var, &op, &c))
+        return true;
+    if (!truth)
+        op = negate_comparison(op);
+    if (!narrow(st, var, op, c))
+        return false;
+    struct pl_bound b = pl_state_bound(st, var);
+    if (b.lo == b.hi)
+        pl_state_bind(st, var, int_value(b.lo)); /* 'x == 3': x is 3 */
+    return true;
 }
 
 bool pl_assume(struct pl_engine *e, struct pl_state *st,
@@ -1090,16 +1264,8 @@ bool pl_assume(struct pl_engine *e, struct pl_state *st,
             return assume_nonzero(e, st, s->kids[1], nonzero);
         if (l.kind == PL_V_INT && r.kind == PL_V_INT)
             return ((l.ival == r.ival) == (s->op == PL_OP_EQ)) == truth;
-        uint32_t var;
-        if (l.kind == PL_V_UNKNOWN && r.kind == PL_V_INT &&
-            ((s->op == PL_OP_EQ) == truth) &&
-            lvalue_key(e, s->kids[0], &var) &&
-            !(pl_node_strip(s->kids[0])->flags & PL_F_POINTER)) {
-            if (!assume_fact(e, st, s, truth))
-                return false;
-            pl_state_bind(st, var, r); /* 'x == 3' holds: x is 3 */
-            return true;
-        }
+        if (!assume_bound(e, st, s, truth))
+            return false;
         int eq = pointers_equal(st, l, r);
         if (eq >= 0)
             return ((eq == 1) == (s->op == PL_OP_EQ)) == truth;
@@ -1114,6 +1280,8 @@ bool pl_assume(struct pl_engine *e, struct pl_state *st,
             if (ok)
                 return (v.ival != 0) == truth;
         }
+        if (!assume_bound(e, st, s, truth))
+            return false;
         return assume_fact(e, st, s, truth);
     }
     return assume_nonzero(e, st, s, truth);

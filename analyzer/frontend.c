@@ -340,6 +340,8 @@ static struct pl_node *lower_declref(struct lowering *lw, CXCursor c)
         node->flags |= PL_F_FUNCTION;
     } else if (kind == CXCursor_ParmDecl) {
         node->flags |= PL_F_PARAM | PL_F_LOCAL;
+        if (node->flags & PL_F_ARRAY) /* 'char *a[]' is 'char **a' */
+            node->flags = (node->flags & ~PL_F_ARRAY) | PL_F_POINTER;
     } else if (kind == CXCursor_VarDecl) {
         enum CX_StorageClass sc = clang_Cursor_getStorageClass(ref);
         CXCursor parent = clang_getCursorSemanticParent(ref);
@@ -352,6 +354,47 @@ static struct pl_node *lower_declref(struct lowering *lw, CXCursor c)
     return node;
 }
 
+/*
+ * True when function 'decl' belongs to Python's C API: a Py/_Py function
+ * declared in a header. (Other libraries' functions often keep a pointer
+ * as user data, so they stay unknown unless api.c lists them.)
+ */
+static bool is_library_function(CXCursor decl, const char *name)
+{
+    CXSourceLocation loc = clang_getCursorLocation(decl);
+    if (!name || !(strncmp(name, "Py", 2) == 0 || strncmp(name, "_Py", 3) == 0))
+        return false;
+    CXFile file = NULL;
+    clang_getExpansionLocation(loc, &file, NULL, NULL, NULL);
+    if (!file)
+        return false;
+    CXString fname = clang_getFileName(file);
+    const char *t = clang_getCString(fname);
+    size_t n = t ? strlen(t) : 0;
+    bool header = n > 2 && strcmp(t + n - 2, ".h") == 0;
+    clang_disposeString(fname);
+    return header;
+}
+
+/*
+ * Bit i set when argument i of a call of 'decl' can only be read through:
+ * its parameter is a pointer to const, or not a pointer, or it is one of
+ * the variadic arguments.
+ */
+static long long reading_params(CXCursor decl)
+{
+    int n = clang_Cursor_getNumArguments(decl);
+    unsigned long long mask = ~0ULL;
+    for (int i = 0; i < n && i < 64; i++) {
+        CXType t = clang_getCanonicalType(
+            clang_getCursorType(clang_Cursor_getArgument(decl, (unsigned)i)));
+        if (t.kind == CXType_Pointer &&
+            !clang_isConstQualifiedType(clang_getPointeeType(t)))
+            mask &= ~(1ULL << i);
+    }
+    return (long long)mask;
+}
+
 static struct pl_node *lower_call(struct lowering *lw, CXCursor c)
 {
     int nargs = clang_Cursor_getNumArguments(c);
@@ -361,8 +404,13 @@ static struct pl_node *lower_call(struct lowering *lw, CXCursor c)
     children_of(c, &kids);
     struct pl_node *node = new_node(lw, PL_N_CALL, c, (unsigned)nargs + 1);
     CXCursor ref = clang_getCursorReferenced(c);
-    if (clang_getCursorKind(ref) == CXCursor_FunctionDecl)
+    if (clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
         node->name = take_string(lw, clang_getCursorSpelling(ref));
+        if (is_library_function(ref, node->name)) {
+            node->flags |= PL_F_LIBRARY;
+            node->value = reading_params(ref);
+        }
+    }
     if (kids.len > 0 && !node->name)
         node->kids[0] = lower_expr(lw, kids.items[0]);
     else
@@ -735,8 +783,9 @@ static void lower_function(struct lowering *lw, CXCursor c, CXCursor body)
         for (int i = 0; i < nparams; i++) {
             CXCursor p = clang_Cursor_getArgument(c, (unsigned)i);
             fn->params[i].name = take_string(lw, clang_getCursorSpelling(p));
-            fn->params[i].is_pointer =
-                type_flags(clang_getCursorType(p)) & PL_F_POINTER;
+            /* a parameter declared as an array is a pointer */
+            fn->params[i].is_pointer = type_flags(clang_getCursorType(p)) &
+                                       (PL_F_POINTER | PL_F_ARRAY);
         }
     }
     CXSourceLocation end = clang_getRangeEnd(clang_getCursorExtent(body));

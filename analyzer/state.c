@@ -6,6 +6,7 @@
 #include "state.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -221,6 +222,32 @@ void pl_state_drop_facts_if(struct pl_state *st,
     st->nfacts = out;
 }
 
+/* ---- integer bounds ---- */
+
+struct pl_bound pl_state_bound(const struct pl_state *st, uint32_t key)
+{
+    for (unsigned i = 0; i < st->nbounds; i++)
+        if (st->bounds[i].key == key)
+            return st->bounds[i];
+    struct pl_bound all = {key, LLONG_MIN, LLONG_MAX};
+    return all;
+}
+
+void pl_state_set_bound(struct pl_state *st, struct pl_bound b)
+{
+    bool whole = b.lo == LLONG_MIN && b.hi == LLONG_MAX;
+    for (unsigned i = 0; i < st->nbounds; i++)
+        if (st->bounds[i].key == b.key) {
+            if (whole)
+                st->bounds[i] = st->bounds[--st->nbounds];
+            else
+                st->bounds[i] = b;
+            return;
+        }
+    if (!whole && st->nbounds < PL_MAX_BOUNDS)
+        st->bounds[st->nbounds++] = b; /* else: know less, never wrong */
+}
+
 /* ---- notes and identity ---- */
 
 void pl_state_note(struct pl_state *st, unsigned line, unsigned col,
@@ -269,6 +296,14 @@ uint64_t pl_state_hash(const struct pl_state *st)
     for (unsigned i = 0; i < st->nlost; i++) {
         h = pl_hash_bytes(h, &st->lost[i].site, sizeof st->lost[i].site);
         h = pl_hash_bytes(h, &st->lost[i].by_realloc, 1);
+    }
+    for (unsigned i = 0; i < st->nbounds; i++) {
+        /* order-independent: bounds are few and set in path order */
+        const struct pl_bound *bd = &st->bounds[i];
+        uint64_t b = pl_hash_bytes(PL_HASH_SEED, &bd->key, sizeof bd->key);
+        b = pl_hash_bytes(b, &bd->lo, sizeof bd->lo);
+        b = pl_hash_bytes(b, &bd->hi, sizeof bd->hi);
+        h ^= b;
     }
     h = pl_hash_bytes(h, &st->error_path, 1);
     return h;

@@ -19,6 +19,7 @@
 #define PL_MAX_FACTS 48
 #define PL_MAX_LOST 32
 #define PL_MAX_NOTES 24
+#define PL_MAX_BOUNDS 16
 
 enum pl_value_kind {
     PL_V_UNKNOWN,
@@ -78,6 +79,12 @@ struct pl_fact {
     bool truth;
 };
 
+/* What the path's conditions say of an integer variable: lo <= x <= hi. */
+struct pl_bound {
+    uint32_t key;
+    long long lo, hi;
+};
+
 /* A block whose last reference was lost on this path. */
 struct pl_lost {
     const struct pl_node *site;
@@ -98,6 +105,8 @@ struct pl_state {
     unsigned nfacts;               /* sorted by key */
     struct pl_lost lost[PL_MAX_LOST];
     unsigned nlost;
+    struct pl_bound bounds[PL_MAX_BOUNDS];
+    unsigned nbounds;
     bool error_path;               /* went through an error label */
     /* not part of the state's identity: */
     struct pl_path_note notes[PL_MAX_NOTES];
@@ -137,6 +146,12 @@ void pl_state_set_fact(struct pl_state *st, uint32_t key, bool truth);
 void pl_state_drop_facts_if(struct pl_state *st,
                             bool (*match)(uint32_t key, void *ctx),
                             void *ctx);
+
+/* The bound of integer variable 'key' (the whole range when none). */
+struct pl_bound pl_state_bound(const struct pl_state *st, uint32_t key);
+
+/* Set the bound of 'key'; the whole range removes it. */
+void pl_state_set_bound(struct pl_state *st, struct pl_bound b);
 
 /* Append a path note (printf-like text, cut to fit). */
 void pl_state_note(struct pl_state *st, unsigned line, unsigned col,

@@ -75,6 +75,11 @@ static void compute(const struct pl_summaries *sums, size_t index)
     derive(sum, fn, &acc);
     sum->busy = false;
     sum->done = true;
+    if (getenv("PYMEM_LINT_SUMMARIES")) {
+        char *text = pl_summaries_describe(sums, fn->name);
+        fprintf(stderr, "summary of %s: %s\n", fn->name, text ? text : "?");
+        free(text);
+    }
 }
 
 const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,

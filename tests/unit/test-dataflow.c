@@ -4,6 +4,7 @@
  * summaries it learns of wrappers.
  */
 #include "helpers.h"
+#include "../../analyzer/api.h"
 #include "../../analyzer/dataflow.h"
 
 #include <setjmp.h>
@@ -240,6 +241,26 @@ static void test_loop_terminates(void **state)
     assert_int_equal(r.kind[0], PL_EV_LEAK);
 }
 
+static void test_api_table(void **state)
+{
+    (void)state;
+    assert_true(pl_api_table_is_sorted());
+    assert_non_null(pl_api_lookup("PyMem_Malloc"));
+    assert_int_equal(pl_api_lookup("PyMem_Free")->role, PL_API_FREE);
+    assert_true(pl_api_lookup("strcpy")->returns_arg0);
+    assert_null(pl_api_lookup("no_such_function"));
+}
+
+/* strcpy returns its destination: storing that result hands the block over */
+static void test_returns_destination(void **state)
+{
+    (void)state;
+    expect_none("char *strcpy(char *, const char *); struct m { char *f; };"
+                " int f(struct m *o, const char *s) {"
+                " char *cp = PyMem_Malloc(8); if (!cp) return -1;"
+                " o->f = strcpy(cp, s); return 0; }");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +276,8 @@ int main(void)
         cmocka_unit_test(test_correlated_flag),
         cmocka_unit_test(test_wrappers),
         cmocka_unit_test(test_loop_terminates),
+        cmocka_unit_test(test_api_table),
+        cmocka_unit_test(test_returns_destination),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

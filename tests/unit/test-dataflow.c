@@ -261,6 +261,62 @@ static void test_returns_destination(void **state)
                 " o->f = strcpy(cp, s); return 0; }");
 }
 
+/* comparisons of an integer narrow its range: 'n > 8' excludes 'n == 0' */
+static void test_integer_bounds(void **state)
+{
+    (void)state;
+    expect_none("int f(int n) { char *p = 0; if (n > 8) { p = PyMem_Malloc(n);"
+                " if (!p) return -1; } if (n == 0) return 0;"
+                " if (n >= 9) PyMem_Free(p); return 0; }");
+    expect_none("int f(int n) { char *p = 0; if (n < 128) p = 0; else {"
+                " p = PyMem_Malloc(n); if (!p) return -1; } use(0);"
+                " if (n >= 256 / 2) PyMem_Free(p); return 0; }");
+}
+
+/* a switch on the same value takes the same case twice */
+static void test_switch_correlation(void **state)
+{
+    (void)state;
+    expect_none("void *PyMem_RawMalloc(size_t); void PyMem_RawFree(void *);"
+                " int f(int k) { void *p; switch (k) {"
+                " case 0: p = PyMem_RawMalloc(4); break;"
+                " case 1: p = PyMem_Malloc(4); break; default: return -1; }"
+                " if (!p) return -1; switch (k) {"
+                " case 0: PyMem_RawFree(p); break;"
+                " case 1: PyMem_Free(p); break; } return 0; }");
+}
+
+/* fields reached through a local pointer: self->buf */
+static void test_fields(void **state)
+{
+    (void)state;
+    expect_one("struct o { char *buf; }; int f(struct o *self) {"
+               " self->buf = PyMem_Malloc(4); self->buf[0] = 1; return 0; }",
+               PL_EV_USE_MAYBE_NULL);
+    expect_one("struct o { char *buf; }; void f(struct o *self) {"
+               " PyMem_Free(self->buf); PyMem_Free(self->buf); }",
+               PL_EV_DOUBLE_RELEASE);
+    expect_none("struct o { char *buf; }; void f(struct o *self) {"
+                " PyMem_Free(self->buf); self->buf = 0; PyMem_Free(self->buf);"
+                " }");
+    /* a block stored in a block of our own dies with it */
+    expect_one("struct v { double *items; }; int f(void) {"
+               " double *it = PyMem_Malloc(8); if (!it) return -1;"
+               " struct v *v = PyMem_Malloc(sizeof *v);"
+               " if (!v) { PyMem_Free(it); return -1; } v->items = it;"
+               " PyMem_Free(v); return -1; }",
+               PL_EV_LEAK);
+}
+
+/* a local array is never the heap block compared with it */
+static void test_stack_buffer(void **state)
+{
+    (void)state;
+    expect_none("int f(int n) { char small[64]; char *buf = small;"
+                " if (n > 64) { buf = PyMem_Malloc(n); if (!buf) return -1; }"
+                " buf[0] = 0; if (buf != small) PyMem_Free(buf); return 0; }");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +334,10 @@ int main(void)
         cmocka_unit_test(test_loop_terminates),
         cmocka_unit_test(test_api_table),
         cmocka_unit_test(test_returns_destination),
+        cmocka_unit_test(test_integer_bounds),
+        cmocka_unit_test(test_switch_correlation),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_stack_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-// known-to-fail: a block handed to PyCapsule_New is taken back when the capsule cannot be made; the engine treats the hand-over as final (line 173)
+// known-to-fail: a block handed to PyCapsule_New is taken back when the capsule cannot be made; the engine treats the hand-over as final (line 174)
 /* capsule_state.c: C-level state shared through capsules and module state,
  * in the style of CPython's Modules/_decimal (context capsules),
  * _datetimemodule.c (the C API capsule) and _curses_panel. */

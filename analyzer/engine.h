@@ -133,4 +133,136 @@ const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,
 /* Run the engine over one function (dataflow.c). */
 void pl_engine_run(struct pl_engine *e);
 
+
+/* ---- values (shared by the engine's files) ---- */
+
+#define PL_TEXT_MAX 160 /* texts of expressions and location keys */
+
+static const struct pl_value pl_unknown_value = {PL_V_UNKNOWN, false, -1, 0};
+
+static inline struct pl_value pl_int_value(long long v)
+{
+    struct pl_value r = {PL_V_INT, false, -1, v};
+    return r;
+}
+
+static inline struct pl_value pl_block_value(int b)
+{
+    struct pl_value r = {PL_V_BLOCK, false, (int16_t)b, 0};
+    return r;
+}
+
+/* A block that is allocated and still ours (maybe NULL or not). */
+static inline bool pl_block_is_live(const struct pl_block *b)
+{
+    return b->status == PL_B_MAYBE_NULL || b->status == PL_B_NONNULL;
+}
+
+/* ---- locations.c ---- */
+
+/* Context of the key and fact matchers below. */
+struct match_ctx {
+    const struct pl_keys *keys;
+    const char *ident;   /* pl_fact_mentions: facts naming it */
+    const char *prefix;  /* pl_binding_in_record: keys of its fields */
+};
+
+/* Write the key of a trackable lvalue ("p", "s.f", "self->buf") into
+ * 'buf'; false when 'n' is not one. */
+bool pl_lvalue_text(const struct pl_node *n, char *buf, size_t size);
+
+/* The interned key of a trackable lvalue; false when 'n' is not one. */
+bool pl_lvalue_key(struct pl_engine *e, const struct pl_node *n,
+                   uint32_t *key);
+
+/* Does 'text' mention identifier 'ident' as a whole word? */
+bool pl_mentions(const char *text, const char *ident);
+
+/* Matchers for pl_state_*_if(): a fact naming m->ident; a fact through a
+ * pointer; a key of a field of m->prefix; a key through a pointer. */
+bool pl_fact_mentions(uint32_t key, void *data);
+bool pl_fact_indirect(uint32_t key, void *data);
+bool pl_binding_in_record(uint32_t key, void *data);
+bool pl_binding_through_pointer(uint32_t key, void *data);
+
+/* The variable at the root of a key: "s.f" -> "s". */
+void pl_key_root(const char *key, char *buf, size_t size);
+
+/* Forget known conditions that name the root variable of 'key_text'. */
+void pl_forget_facts_about(struct pl_engine *e, struct pl_state *st,
+                           const char *key_text);
+
+/* ---- blocks.c ---- */
+
+/* The text of expression 'n' for messages. */
+void pl_subject_text(const struct pl_node *n, char *buf, size_t size);
+
+/* Send an event of 'kind' about the use of block 'b' at 'at'. */
+void pl_emit_use(struct pl_engine *e, const struct pl_state *st, int b,
+                 enum pl_event_kind kind, const struct pl_node *at,
+                 const char *what);
+
+/* A use of 'v' that needs it valid (a dereference): reports a use before
+ * a NULL check or after a release, once per block. */
+void pl_use_deref(struct pl_engine *e, struct pl_state *st,
+                  struct pl_value v, const struct pl_node *at,
+                  const char *what);
+
+/* Set the status of block 'b', settling a pending realloc. */
+void pl_set_status(struct pl_state *st, int b, enum pl_block_status s);
+
+/* The root variable of a field key: "v" of "v->items". */
+bool pl_field_root(const char *text, char *root, size_t size);
+
+/* Block 'v' is stored where someone else owns it: it cannot leak here,
+ * but its NULL state is still followed; so are the blocks in its fields. */
+void pl_hand_over(struct pl_engine *e, struct pl_state *st,
+                  struct pl_value v);
+
+/* Hand over the blocks stored in fields of block 'b' ("X->f", X = b). */
+void pl_block_fields(struct pl_engine *e, struct pl_state *st, int b);
+
+/* True when block 'v' is ours alone: its fields are ours to follow. */
+bool pl_private_block(const struct pl_state *st, struct pl_value v);
+
+/* Follow a pointer of unknown origin that 'call' released, from here on,
+ * as a released block bound to the lvalue 'arg'. */
+void pl_track_released(struct pl_engine *e, struct pl_state *st,
+                       const struct pl_node *call, const struct pl_node *arg,
+                       const char *name);
+
+/* A release of 'v' (the value of 'arg') by 'name' of 'family' at 'call';
+ * 'direct' is false for a wrapper, which may have released the fields
+ * of the block too. Reports double and mismatched releases. */
+void pl_release(struct pl_engine *e, struct pl_state *st, struct pl_value v,
+                const struct pl_node *call, const struct pl_node *arg,
+                enum pl_family family, const char *name, bool direct);
+
+/* ---- eval.c ---- */
+
+/* Store 'v' into the trackable location 'key' (forgetting its fields,
+ * integer range and the conditions that name it). */
+void pl_store_key(struct pl_engine *e, struct pl_state *st, uint32_t key,
+                  struct pl_value v);
+
+/* 'a op b' of two integers; '*ok' false when not computable. */
+struct pl_value pl_arith(enum pl_op op, long long a, long long b, bool *ok);
+
+/* Whether pointers 'l' and 'r' are equal when that is known: 1 equal,
+ * 0 different, -1 unknown. */
+int pl_pointers_equal(const struct pl_state *st, struct pl_value l,
+                      struct pl_value r);
+
+/* ---- calls.c ---- */
+
+/* The value of call 'n' after doing what the callee does to the state. */
+struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
+                             const struct pl_node *n);
+
+/* ---- assume.c ---- */
+
+/* The value of a location or constant expression without side effects. */
+struct pl_value pl_peek(struct pl_engine *e, struct pl_state *st,
+                        const struct pl_node *n);
+
 #endif

@@ -34,6 +34,19 @@ static void address_taken(struct pl_engine *e, struct pl_state *st,
     pl_store_key(e, st, key, pl_unknown_value);
 }
 
+/* A fresh block from allocating call 'n'; unknown when the state is full. */
+static struct pl_value new_allocation(struct pl_engine *e, struct pl_state *st,
+                                      const struct pl_node *n,
+                                      enum pl_family family)
+{
+    int b = pl_state_new_block(st, n, family, n->name);
+    if (b < 0)
+        return pl_unknown_value;
+    if (e->stats)
+        e->stats->allocations++;
+    return pl_block_value(b);
+}
+
 /* A call may change what is reached through pointers. */
 static void forget_indirect(struct pl_engine *e, struct pl_state *st)
 {
@@ -47,12 +60,10 @@ static void forget_indirect(struct pl_engine *e, struct pl_state *st)
 }
 
 static struct pl_value call_summary(struct pl_engine *e, struct pl_state *st,
-                                    const struct pl_node *n,
+                                    const struct pl_node *n, const char *what,
                                     const struct pl_summary *sum,
                                     struct pl_value *args, unsigned nargs)
 {
-    char what[PL_TEXT_MAX];
-    snprintf(what, sizeof what, "passed to '%s'", n->name);
     for (unsigned i = 0; i < nargs; i++) {
         const struct pl_node *arg = n->kids[i + 1];
         enum pl_param_role role = i < 16 ? sum->roles[i] : PL_PARAM_UNKNOWN;
@@ -69,23 +80,17 @@ static struct pl_value call_summary(struct pl_engine *e, struct pl_state *st,
     forget_indirect(e, st);
     if (sum->returns_family == PL_FAM_NONE)
         return pl_unknown_value;
-    int b = pl_state_new_block(st, n, sum->returns_family, n->name);
-    if (b < 0)
-        return pl_unknown_value;
-    if (sum->returns_nonnull)
-        st->blocks[b].status = PL_B_NONNULL;
-    if (e->stats)
-        e->stats->allocations++;
-    return pl_block_value(b);
+    struct pl_value v = new_allocation(e, st, n, sum->returns_family);
+    if (v.kind == PL_V_BLOCK && sum->returns_nonnull)
+        st->blocks[v.block].status = PL_B_NONNULL;
+    return v;
 }
 
 static struct pl_value call_realloc(struct pl_engine *e, struct pl_state *st,
-                                    const struct pl_node *n,
+                                    const struct pl_node *n, const char *what,
                                     const struct pl_api *api,
                                     struct pl_value old)
 {
-    char what[PL_TEXT_MAX];
-    snprintf(what, sizeof what, "passed to '%s'", n->name);
     if (old.kind == PL_V_BLOCK) {
         struct pl_block *ob = &st->blocks[old.block];
         if (ob->status == PL_B_FREED) {
@@ -107,38 +112,28 @@ static struct pl_value call_realloc(struct pl_engine *e, struct pl_state *st,
             pl_emit(e, st, &ev, ob->note_start);
         }
     }
-    int b = pl_state_new_block(st, n, api->family, n->name);
-    if (b < 0) {
-        pl_escape(e, st, old);
-        return pl_unknown_value;
-    }
-    if (e->stats)
-        e->stats->allocations++;
-    if (old.kind == PL_V_BLOCK && pl_block_is_live(&st->blocks[old.block])) {
-        st->blocks[b].moved_from = (int8_t)old.block;
+    struct pl_value v = new_allocation(e, st, n, api->family);
+    if (v.kind == PL_V_BLOCK && old.kind == PL_V_BLOCK &&
+        pl_block_is_live(&st->blocks[old.block])) {
+        st->blocks[v.block].moved_from = (int8_t)old.block;
         st->blocks[old.block].flags |= PL_BF_PENDING_MOVE;
-    } else if (old.kind == PL_V_BLOCK) {
-        pl_escape(e, st, old);
+    } else {
+        pl_escape(e, st, old); /* not followed any more */
     }
-    return pl_block_value(b);
+    return v;
 }
 
 static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
-                                const struct pl_node *n,
+                                const struct pl_node *n, const char *what,
                                 const struct pl_api *api,
                                 struct pl_value *args, unsigned nargs)
 {
-    char what[PL_TEXT_MAX];
-    snprintf(what, sizeof what, "passed to '%s'", n->name);
     switch (api->role) {
-    case PL_API_ALLOC: {
-        int b = pl_state_new_block(st, n, api->family, n->name);
-        if (e->stats && b >= 0)
-            e->stats->allocations++;
-        return b < 0 ? pl_unknown_value : pl_block_value(b);
-    }
+    case PL_API_ALLOC:
+        return new_allocation(e, st, n, api->family);
     case PL_API_REALLOC:
-        return call_realloc(e, st, n, api, nargs ? args[0] : pl_unknown_value);
+        return call_realloc(e, st, n, what, api,
+                            nargs ? args[0] : pl_unknown_value);
     case PL_API_FREE:
         if (nargs)
             pl_release(e, st, args[0], n, n->kids[1], api->family, n->name,
@@ -160,12 +155,9 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
 }
 
 static struct pl_value call_unknown(struct pl_engine *e, struct pl_state *st,
-                                    const struct pl_node *n,
+                                    const struct pl_node *n, const char *what,
                                     struct pl_value *args, unsigned nargs)
 {
-    char what[PL_TEXT_MAX];
-    snprintf(what, sizeof what, "passed to '%s'",
-             n->name ? n->name : "a function pointer");
     for (unsigned i = 0; i < nargs; i++) {
         pl_use_pass(e, st, args[i], n->kids[i + 1], what);
         pl_escape(e, st, args[i]);
@@ -182,11 +174,9 @@ static struct pl_value call_unknown(struct pl_engine *e, struct pl_state *st,
  */
 static struct pl_value call_python_api(struct pl_engine *e,
                                        struct pl_state *st,
-                                       const struct pl_node *n,
+                                       const struct pl_node *n, const char *what,
                                        struct pl_value *args, unsigned nargs)
 {
-    char what[PL_TEXT_MAX];
-    snprintf(what, sizeof what, "passed to '%s'", n->name);
     unsigned long long reads = (unsigned long long)n->value;
     for (unsigned i = 0; i < nargs; i++) {
         pl_use_pass(e, st, args[i], n->kids[i + 1], what);
@@ -198,7 +188,7 @@ static struct pl_value call_python_api(struct pl_engine *e,
 }
 
 struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
-                                 const struct pl_node *n)
+                             const struct pl_node *n)
 {
     if (!n->name && n->nkids && n->kids[0])
         pl_eval(e, st, n->kids[0]);
@@ -211,14 +201,17 @@ struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
         else
             pl_escape(e, st, v);
     }
+    char what[PL_TEXT_MAX]; /* how the arguments are used, for messages */
+    snprintf(what, sizeof what, "passed to '%s'",
+             n->name ? n->name : "a function pointer");
     const struct pl_summary *sum =
         n->name ? pl_summary_get(e->sums, n->name) : NULL;
     if (sum)
-        return call_summary(e, st, n, sum, args, nargs);
+        return call_summary(e, st, n, what, sum, args, nargs);
     const struct pl_api *api = pl_api_lookup(n->name);
     if (api)
-        return call_api(e, st, n, api, args, nargs);
+        return call_api(e, st, n, what, api, args, nargs);
     if ((n->flags & PL_F_LIBRARY) && !pl_api_keeps_pointer(n->name))
-        return call_python_api(e, st, n, args, nargs);
-    return call_unknown(e, st, n, args, nargs);
+        return call_python_api(e, st, n, what, args, nargs);
+    return call_unknown(e, st, n, what, args, nargs);
 }

@@ -113,6 +113,7 @@ struct pl_function {
     unsigned nparams;
     struct pl_node *body;   /* PL_N_COMPOUND */
     unsigned node_count;    /* ids are 0 .. node_count-1 */
+    bool too_deep;          /* nested too deep to lower: not analyzed */
 };
 
 /* Return a short, stable name of an operator ("==", "&&", ...). */

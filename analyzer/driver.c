@@ -45,6 +45,10 @@ static void analyze(CXIndex index, struct pl_job *job,
                 job->skipped++; /* a broken tree would only mislead */
                 continue;
             }
+            if (unit.funcs[i].too_deep) {
+                job->too_deep++; /* only part of it was lowered */
+                continue;
+            }
             pl_dataflow_run(&unit, &unit.funcs[i], sums, dispatch, &sink,
                             &job->stats);
         }

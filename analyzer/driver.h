@@ -22,6 +22,7 @@ struct pl_job {
     int status;           /* 0, or -1 when the file could not be analyzed */
     unsigned nerrors;     /* compiler errors */
     size_t skipped;       /* functions not analyzed because of them */
+    size_t too_deep;      /* functions nested too deep to analyze */
     char *first_error;    /* heap, or NULL */
     struct pl_dataflow_stats stats;
 };

@@ -258,7 +258,25 @@ static struct pl_node *lower_operator(struct lowering *lw, CXCursor c,
     return node;
 }
 
+/* Deeper syntax trees (generated code) are not analyzed: following them
+ * would cost stack without bound. */
+#define MAX_DEPTH 600
+
+static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c);
+
 static struct pl_node *lower_expr(struct lowering *lw, CXCursor c)
+{
+    if (lw->depth >= MAX_DEPTH) {
+        lw->fn->too_deep = true;
+        return new_node(lw, PL_N_OTHER, c, 0);
+    }
+    lw->depth++;
+    struct pl_node *node = lower_expr_at_depth(lw, c);
+    lw->depth--;
+    return node;
+}
+
+static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c)
 {
     enum CXCursorKind kind = clang_getCursorKind(c);
     struct pl_node *node;
@@ -477,7 +495,21 @@ static const char *label_name(struct lowering *lw, CXCursor c)
     return name ? name : "";
 }
 
+static struct pl_node *lower_stmt_at_depth(struct lowering *lw, CXCursor c);
+
 static struct pl_node *lower_stmt(struct lowering *lw, CXCursor c)
+{
+    if (lw->depth >= MAX_DEPTH) {
+        lw->fn->too_deep = true;
+        return new_node(lw, PL_N_NULLSTMT, c, 0);
+    }
+    lw->depth++;
+    struct pl_node *node = lower_stmt_at_depth(lw, c);
+    lw->depth--;
+    return node;
+}
+
+static struct pl_node *lower_stmt_at_depth(struct lowering *lw, CXCursor c)
 {
     enum CXCursorKind kind = clang_getCursorKind(c);
     struct pl_node *node;

@@ -16,6 +16,7 @@ struct lowering {
     size_t files_cap, sources_cap;
     size_t funcs_cap;
     unsigned current_source;  /* source of the function being visited */
+    unsigned depth;           /* nesting of the node being lowered */
 };
 
 struct cursor_list {

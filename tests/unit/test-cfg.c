@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static void expect_counts(const char *text, size_t blocks, size_t edges)
 {
@@ -223,6 +226,24 @@ static void test_labels_marked(void **state)
     pl_unit_release(&unit);
 }
 
+/* generated code nested beyond the limit is marked, not lowered whole */
+static void test_too_deep(void **state)
+{
+    (void)state;
+    size_t terms = 20000;
+    char *text = malloc(terms * 4 + 64);
+    size_t len = (size_t)sprintf(text, "int f(void) { int x = 0");
+    for (size_t i = 0; i < terms; i++)
+        len += (size_t)sprintf(text + len, " + 1");
+    strcpy(text + len, "; return x; }");
+    struct pl_unit unit;
+    test_parse(&unit, text);
+    assert_int_equal(unit.nfuncs, 1);
+    assert_true(unit.funcs[0].too_deep);
+    pl_unit_release(&unit);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_constant_condition),
         cmocka_unit_test(test_goto_backwards),
         cmocka_unit_test(test_labels_marked),
+        cmocka_unit_test(test_too_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,14 +11,22 @@
  */
 #include "rule.h"
 
+#include <string.h>
+
 static void check(const struct pl_event *ev, struct pl_reporter *r)
 {
     if (ev->kind != PL_EV_LEAK || !ev->error_path || ev->lost_by_realloc)
         return;
-    pl_report(r, "PML005", ev, ev->line, ev->col,
-              "memory allocated by %s leaks when '%s' %s at line %u",
-              ev->alloc_name, ev->fn ? ev->fn->name : "the function",
-              ev->exit_what ? ev->exit_what : "fails", ev->exit_line);
+    const char *fn = ev->fn ? ev->fn->name : "the function";
+    if (ev->exit_what && strcmp(ev->exit_what, "returns") != 0)
+        pl_report(r, "PML005", ev, ev->line, ev->col,
+                  "memory allocated by %s leaks when '%s' %s at line %u",
+                  ev->alloc_name, fn, ev->exit_what, ev->exit_line);
+    else /* an error label, or an error value that is not a constant */
+        pl_report(r, "PML005", ev, ev->line, ev->col,
+                  "memory allocated by %s leaks on an error path of '%s' "
+                  "(it returns at line %u)",
+                  ev->alloc_name, fn, ev->exit_line);
 }
 
 const struct pl_rule pl_rule_leak_on_error_path = {

@@ -489,6 +489,53 @@ void pl_engine_run(struct pl_engine *e)
     free(x.stack);
 }
 
+/* ---- copies of pointers, for realloc ---- */
+
+/* Record the text of every lvalue that is copied into something
+ * ("old = self->buf", "char *keep = p"): the old pointer of a realloc
+ * may survive in such a copy. */
+static void collect_copies(struct pl_engine *e, const struct pl_node *n)
+{
+    if (!n)
+        return;
+    const struct pl_node *from = NULL;
+    char to[PL_TEXT_MAX] = "";
+    if (n->kind == PL_N_ASSIGN && n->op == PL_OP_ASSIGN && n->nkids == 2) {
+        from = n->kids[1];
+        if (!pl_lvalue_text(n->kids[0], to, sizeof to))
+            to[0] = '\0';
+    } else if (n->kind == PL_N_DECL && n->nkids == 1) {
+        from = n->kids[0];
+        snprintf(to, sizeof to, "%s", n->name);
+    }
+    char text[PL_TEXT_MAX];
+    if (from && pl_lvalue_text(from, text, sizeof text)) {
+        struct pl_copy c = {pl_xstrdup(text), n->line}; /* a saved copy */
+        PL_PUSH(e->copied, e->ncopied, e->copied_cap, c);
+    }
+    const struct pl_node *value = from ? pl_node_strip(from) : NULL;
+    if (value && to[0] && value->kind != PL_N_CALL &&
+        value->kind != PL_N_INT && value->kind != PL_N_STRING &&
+        value->kind != PL_N_TEMP) {
+        /* a pointer read from elsewhere ("p = self->buf", "mem = (char *)op
+           - presize"): the old value lives on where it came from */
+        struct pl_copy d = {pl_xstrdup(to), n->line};
+        PL_PUSH(e->copied, e->ncopied, e->copied_cap, d);
+    }
+    for (unsigned i = 0; i < n->nkids; i++)
+        collect_copies(e, n->kids[i]);
+}
+
+void pl_engine_release(struct pl_engine *e)
+{
+    free(e->leaks);
+    pl_keys_release(&e->keys);
+    for (size_t i = 0; i < e->ncopied; i++)
+        free(e->copied[i].text);
+    free(e->copied);
+    free(e->realloc_temps);
+}
+
 /* ---- entry points ---- */
 
 static void emit_leaks(struct pl_engine *e)
@@ -514,9 +561,9 @@ void pl_dataflow_run(const struct pl_unit *unit, const struct pl_function *fn,
                           .on_event = on_event, .ctx = ctx, .stats = stats};
     if (stats)
         stats->functions++;
+    collect_copies(&e, fn->body);
     pl_engine_run(&e);
     emit_leaks(&e);
-    free(e.leaks);
-    pl_keys_release(&e.keys);
+    pl_engine_release(&e);
     pl_cfg_free(cfg);
 }

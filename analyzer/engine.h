@@ -11,6 +11,8 @@
 #include "state.h"
 #include "util.h"
 
+#define PL_TEXT_MAX_EARLY 160 /* = PL_TEXT_MAX, needed before it */
+
 /* What a function does with one pointer parameter. */
 enum pl_param_role {
     PL_PARAM_UNKNOWN,  /* may take it over */
@@ -74,6 +76,18 @@ struct pl_engine {
     struct pl_site_leak *leaks;
     size_t nleaks, leaks_cap;
     const struct pl_node *cur_elem; /* element being evaluated */
+    /* texts of lvalues copied somewhere in the body ("old = self->buf") */
+    struct pl_copy {
+        char *text;
+        unsigned line;
+    } *copied;
+    size_t ncopied, copied_cap;
+    /* hoisted temporaries that hold a realloc result, and of what */
+    struct pl_realloc_temp {
+        const char *temp;
+        char of[PL_TEXT_MAX_EARLY];
+    } *realloc_temps;
+    size_t nrealloc_temps, realloc_temps_cap;
 };
 
 uint32_t pl_keys_intern(struct pl_keys *keys, const char *text);
@@ -133,10 +147,13 @@ const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,
 /* Run the engine over one function (dataflow.c). */
 void pl_engine_run(struct pl_engine *e);
 
+/* Free what pl_engine_run() and the evaluation kept in 'e'. */
+void pl_engine_release(struct pl_engine *e);
+
 
 /* ---- values (shared by the engine's files) ---- */
 
-#define PL_TEXT_MAX 160 /* texts of expressions and location keys */
+#define PL_TEXT_MAX PL_TEXT_MAX_EARLY /* texts of expressions and keys */
 
 static const struct pl_value pl_unknown_value = {PL_V_UNKNOWN, false, -1, 0};
 

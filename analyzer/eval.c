@@ -101,9 +101,80 @@ static void store(struct pl_engine *e, struct pl_state *st,
     pl_escape(e, st, v);
 }
 
+/* The text of the pointer that realloc call or temporary 'rhs' moves, if
+ * 'rhs' is one. */
+static bool realloc_of(struct pl_engine *e, const struct pl_node *rhs,
+                       char *text, size_t size)
+{
+    const struct pl_node *s = pl_node_strip(rhs);
+    if (s->kind == PL_N_TEMP) {
+        for (size_t i = 0; i < e->nrealloc_temps; i++)
+            if (strcmp(e->realloc_temps[i].temp, s->name) == 0) {
+                snprintf(text, size, "%s", e->realloc_temps[i].of);
+                return true;
+            }
+        return false;
+    }
+    const struct pl_api *api = s->kind == PL_N_CALL ? pl_api_lookup(s->name)
+                                                    : NULL;
+    return api && api->role == PL_API_REALLOC && s->nkids >= 2 &&
+           pl_lvalue_text(s->kids[1], text, size);
+}
+
+/*
+ * 'p = realloc(p, n)', also through PyMem_Resize: when p holds the only
+ * copy of the old block, a failure loses it. Called before the store.
+ */
+static void check_realloc_self(struct pl_engine *e, struct pl_state *st,
+                               const struct pl_node *n)
+{
+    char moved[PL_TEXT_MAX], target[PL_TEXT_MAX];
+    if (!realloc_of(e, n->kids[1], moved, sizeof moved))
+        return;
+    const struct pl_node *lhs = pl_node_strip(n->kids[0]);
+    if (lhs->kind == PL_N_TEMP) { /* remember it for 'p = $t' */
+        struct pl_realloc_temp t = {.temp = lhs->name};
+        snprintf(t.of, sizeof t.of, "%s", moved);
+        PL_PUSH(e->realloc_temps, e->nrealloc_temps, e->realloc_temps_cap, t);
+        return;
+    }
+    if (!pl_lvalue_text(lhs, target, sizeof target) ||
+        strcmp(target, moved) != 0)
+        return;
+    uint32_t key = pl_keys_intern(&e->keys, target);
+    const struct pl_value *old = pl_state_lookup(st, key);
+    const struct pl_node *call = pl_node_strip(n->kids[1]);
+    struct pl_event ev = {.kind = PL_EV_REALLOC_SELF, .fn = e->fn,
+                          .line = n->line, .col = n->col, .subject = target,
+                          .release_name = call->kind == PL_N_CALL
+                                              ? call->name
+                                              : "PyMem_Resize"};
+    if (old && old->kind == PL_V_BLOCK) {
+        const struct pl_block *b = &st->blocks[old->block];
+        if (!pl_block_is_live(b) || (b->flags & PL_BF_HANDED_OVER))
+            return; /* not ours alone: someone else may hold it */
+        if (pl_state_refs(st, old->block) > 1)
+            return; /* another copy keeps the old block */
+        pl_event_from_block(&ev, e, st, old->block);
+        pl_emit(e, st, &ev, b->note_start);
+        /* if it is lost now, that is this finding, not a second one */
+        st->blocks[old->block].flags |= PL_BF_LOST_BY_REALLOC;
+        return;
+    }
+    if (old)
+        return; /* NULL or a constant: nothing to lose */
+    for (size_t i = 0; i < e->ncopied; i++)
+        if (e->copied[i].line < n->line &&
+            strcmp(e->copied[i].text, target) == 0)
+            return; /* saved first: "old = p; p = realloc(p, n)" */
+    pl_emit(e, st, &ev, st->notes_dropped + st->nnotes);
+}
+
 static struct pl_value eval_assign(struct pl_engine *e, struct pl_state *st,
                                    const struct pl_node *n)
 {
+    if (n->op == PL_OP_ASSIGN)
+        check_realloc_self(e, st, n);
     struct pl_value r = pl_eval(e, st, n->kids[1]);
     struct pl_value v = r;
     if (n->op != PL_OP_ASSIGN) {

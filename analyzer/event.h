@@ -18,6 +18,7 @@ enum pl_event_kind {
     PL_EV_DOUBLE_RELEASE,  /* released again */
     PL_EV_USE_AFTER_RELEASE,
     PL_EV_LEAK,            /* last reference lost */
+    PL_EV_REALLOC_SELF,    /* 'p = realloc(p, n)': p is the only copy */
 };
 
 /* One step of the path that leads to an event. */

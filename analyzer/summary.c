@@ -69,8 +69,7 @@ static void compute(const struct pl_summaries *sums, size_t index)
     struct pl_engine e = {.unit = sums->unit, .fn = fn, .cfg = cfg,
                           .sums = sums, .acc = &acc, .stats = NULL};
     pl_engine_run(&e);
-    free(e.leaks);
-    pl_keys_release(&e.keys);
+    pl_engine_release(&e);
     pl_cfg_free(cfg);
     derive(sum, fn, &acc);
     sum->busy = false;

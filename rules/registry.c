@@ -15,6 +15,7 @@ extern const struct pl_rule pl_rule_double_free;
 extern const struct pl_rule pl_rule_use_after_free;
 extern const struct pl_rule pl_rule_leak_on_error_path;
 extern const struct pl_rule pl_rule_leak;
+extern const struct pl_rule pl_rule_realloc_loses_block;
 
 static const struct pl_rule *const registry[] = {
     &pl_rule_unchecked_alloc,    /* PML001 */
@@ -23,6 +24,7 @@ static const struct pl_rule *const registry[] = {
     &pl_rule_use_after_free,     /* PML004 */
     &pl_rule_leak_on_error_path, /* PML005 */
     &pl_rule_leak,               /* PML006 */
+    &pl_rule_realloc_loses_block, /* PML007 */
 };
 
 const struct pl_rule *const *pl_rules(size_t *count)

@@ -27,7 +27,8 @@ echo "== --list-rules"
 run --list-rules
 expect_rc 0
 for rule in PML001:unchecked-alloc PML002:mismatched-free PML003:double-free \
-    PML004:use-after-free PML005:leak-on-error-path PML006:leak; do
+    PML004:use-after-free PML005:leak-on-error-path PML006:leak \
+    PML007:realloc-loses-block; do
     expect_out "^${rule%%:*}[[:space:]]+${rule#*:}[[:space:]]+(warning|error)[[:space:]]+[^[:space:]]"
 done
 

@@ -20,8 +20,10 @@ struct event_sink {
 static void dispatch(void *ctx, const struct pl_event *ev)
 {
     struct event_sink *sink = ctx;
-    for (size_t i = 0; i < sink->nrules; i++)
+    for (size_t i = 0; i < sink->nrules; i++) {
+        sink->reporter.rule_name = sink->rules[i]->name;
         sink->rules[i]->check(ev, &sink->reporter);
+    }
 }
 
 static void analyze(CXIndex index, struct pl_job *job,
@@ -39,7 +41,7 @@ static void analyze(CXIndex index, struct pl_job *job,
         unit.first_error = NULL;
         struct pl_summaries *sums = pl_summaries_new(&unit, &job->stats);
         struct event_sink sink = {rules, nrules,
-                                  {&job->findings, &unit, job->path}};
+                                  {&job->findings, &unit, job->path, NULL}};
         for (size_t i = 0; i < unit.nfuncs; i++) {
             if (pl_unit_function_has_errors(&unit, &unit.funcs[i])) {
                 job->skipped++; /* a broken tree would only mislead */

@@ -2,6 +2,7 @@
  * analyzer/report.c - build a finding and its path notes from an event.
  */
 #include "report.h"
+#include "suppress.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,6 +64,12 @@ void pl_report(struct pl_reporter *r, const char *rule_id,
                const struct pl_event *ev, unsigned line, unsigned col,
                const char *fmt, ...)
 {
+    if (r->unit && ev->fn && ev->fn->source < r->unit->nsources) {
+        const struct pl_source *src = &r->unit->sources[ev->fn->source];
+        if (pl_suppressed(src->lines, src->nlines, line, rule_id,
+                          r->rule_name))
+            return;
+    }
     char message[512];
     va_list ap;
     va_start(ap, fmt);

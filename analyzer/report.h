@@ -13,10 +13,12 @@ struct pl_reporter {
     struct pl_findings *findings; /* where findings go */
     const struct pl_unit *unit;   /* for source lines */
     const char *file;             /* path shown to users */
+    const char *rule_name;        /* name of the rule reporting now */
 };
 
 /*
- * Add a finding of rule 'rule_id' at 'line':'col' for event 'ev', with a
+ * Add a finding of rule 'rule_id' (unless a comment in the source
+ * suppresses it, see suppress.h) at 'line':'col' for event 'ev', with a
  * printf-style message; the notes come from the event (allocation site,
  * branches, earlier release, where the block was lost, the exit).
  */

@@ -38,6 +38,19 @@ const struct pl_rule pl_rule_double_free = {
         "it only under the label.\n"
         "\n"
         "The finding is on the second release; notes show the first one and\n"
-        "the branches in between.\n",
+        "the branches in between.\n"
+        "\n"
+        "Bad:\n"
+        "    if (len < 0) {\n"
+        "        PyMem_Free(buf);\n"
+        "        goto error;\n"
+        "    }\n"
+        "    ...\n"
+        "  error:\n"
+        "    PyMem_Free(buf);\n"
+        "\n"
+        "Fixed:\n"
+        "    if (len < 0)\n"
+        "        goto error;           /* the label releases it */\n",
     .check = check,
 };

@@ -47,6 +47,19 @@ const struct pl_rule pl_rule_leak_on_error_path = {
         "The finding is on the allocation; notes show the branches taken,\n"
         "where the last pointer to the block was lost and the return.\n"
         "Release the block on the error path (a single cleanup label that\n"
-        "calls PyMem_Free on every owned pointer is the usual idiom).\n",
+        "calls PyMem_Free on every owned pointer is the usual idiom).\n"
+        "\n"
+        "Bad:\n"
+        "    char *buf = PyMem_Malloc(n);\n"
+        "    if (buf == NULL)\n"
+        "        return PyErr_NoMemory();\n"
+        "    if (fill(buf, n) < 0)\n"
+        "        return NULL;\n"
+        "\n"
+        "Fixed:\n"
+        "    if (fill(buf, n) < 0) {\n"
+        "        PyMem_Free(buf);\n"
+        "        return NULL;\n"
+        "    }\n",
     .check = check,
 };

@@ -40,6 +40,16 @@ const struct pl_rule pl_rule_leak = {
         "PyUnicode_FromString or Py_BuildValue, do not take it over.\n"
         "\n"
         "The finding is on the allocation; notes show where the last\n"
-        "pointer was lost.\n",
+        "pointer was lost.\n"
+        "\n"
+        "Bad:\n"
+        "    char *tmp = PyMem_Malloc(n);\n"
+        "    ...\n"
+        "    return PyBytes_FromStringAndSize(tmp, n);\n"
+        "\n"
+        "Fixed:\n"
+        "    PyObject *res = PyBytes_FromStringAndSize(tmp, n);\n"
+        "    PyMem_Free(tmp);\n"
+        "    return res;\n",
     .check = check,
 };

@@ -36,6 +36,14 @@ const struct pl_rule pl_rule_mismatched_free = {
         "them works by accident in some builds and corrupts the heap in\n"
         "others (debug hooks, PYTHONMALLOC=malloc, custom allocators).\n"
         "\n"
-        "The finding is on the release call; a note shows the allocation.\n",
+        "The finding is on the release call; a note shows the allocation.\n"
+        "\n"
+        "Bad:\n"
+        "    char *p = PyMem_Malloc(n);\n"
+        "    ...\n"
+        "    PyObject_Free(p);\n"
+        "\n"
+        "Fixed:\n"
+        "    PyMem_Free(p);\n",
     .check = check,
 };

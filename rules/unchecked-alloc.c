@@ -38,8 +38,14 @@ const struct pl_rule pl_rule_unchecked_alloc = {
         "The finding is on the first use on a path where no NULL check came\n"
         "before it; the notes show the allocation and the branches taken.\n"
         "\n"
+        "Bad:\n"
+        "    char *buf = PyMem_Malloc(n);\n"
+        "    memcpy(buf, data, n);\n"
+        "\n"
+        "Fixed:\n"
         "    char *buf = PyMem_Malloc(n);\n"
         "    if (buf == NULL)\n"
-        "        return PyErr_NoMemory();\n",
+        "        return PyErr_NoMemory();\n"
+        "    memcpy(buf, data, n);\n",
     .check = check,
 };

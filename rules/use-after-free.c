@@ -34,6 +34,15 @@ const struct pl_rule pl_rule_use_after_free = {
         "a function or returning it reads or corrupts someone else's data.\n"
         "\n"
         "The finding is on the first use after the release; a note shows\n"
-        "the release. Assigning a new value (p = NULL) is not a use.\n",
+        "the release. Assigning a new value (p = NULL) is not a use.\n"
+        "\n"
+        "Bad:\n"
+        "    PyMem_Free(buf);\n"
+        "    return PyBytes_FromString(buf);\n"
+        "\n"
+        "Fixed:\n"
+        "    PyObject *res = PyBytes_FromString(buf);\n"
+        "    PyMem_Free(buf);\n"
+        "    return res;\n",
     .check = check,
 };

@@ -39,6 +39,12 @@ expect_nonempty_out
 run --explain leak-on-error-path
 expect_rc 0
 expect_nonempty_out
+for id in PML001 PML002 PML003 PML004 PML005 PML006 PML007; do
+    run --explain "$id" # every rule explains with a bad and a fixed example
+    expect_rc 0
+    expect_out "^Bad:"
+    expect_out "^Fixed"
+done
 run --explain PML999
 expect_rc 2
 expect_err .

@@ -337,8 +337,9 @@ static unsigned label_block(struct builder *b, const char *name)
 
 static bool is_error_label_name(const char *name)
 {
-    static const char *const words[] = {"err", "fail", "bad", "error",
-                                        "except", "nomem", "oom", "abort"};
+    /* "err" also covers "error" and "errout" */
+    static const char *const words[] = {"err", "fail", "bad", "except",
+                                        "nomem", "oom", "abort"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strstr(name, words[i]))
             return true;

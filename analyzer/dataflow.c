@@ -167,19 +167,18 @@ static bool is_error_return(const struct pl_function *fn,
     return false;
 }
 
-static const char *exit_text(const struct pl_function *fn,
-                             struct pl_value v, bool has_value, char *buf,
-                             size_t size)
+/* How the path leaves, for messages; a static string. */
+static const char *exit_text(const struct pl_function *fn, struct pl_value v,
+                             bool has_value)
 {
     if (!has_value)
         return "returns";
-    if (fn->return_kind == PL_RET_POINTER &&
-        (pl_value_is_null(v)))
+    if (fn->return_kind == PL_RET_POINTER && pl_value_is_null(v))
         return "returns NULL";
-    if (v.kind == PL_V_INT) {
-        snprintf(buf, size, "returns %lld", v.ival);
-        return buf;
-    }
+    if (v.kind == PL_V_INT && v.ival == -1)
+        return "returns -1";
+    if (v.kind == PL_V_INT && v.ival < 0)
+        return "returns a negative value";
     return "returns";
 }
 
@@ -222,7 +221,7 @@ static void record_leak(struct pl_engine *e, const struct pl_state *st,
         ev->lost_how = l->how;
         ev->exit_line = exit_line;
         ev->exit_col = exit_col;
-        ev->exit_what = exit_what; /* static or kept below */
+        ev->exit_what = exit_what; /* a static string */
         unsigned first = l->note_start > st->notes_dropped
                              ? l->note_start - st->notes_dropped
                              : 0;
@@ -315,15 +314,9 @@ static void leave(struct pl_engine *e, struct pl_state *st,
     dead->nbindings = 0;
     pl_check_lost(e, dead, at, "it goes out of scope when the function "
                                "returns");
-    char buf[48];
-    const char *what = exit_text(fn, v, value != NULL, buf, sizeof buf);
-    static const char *const fixed[] = {"returns", "returns NULL",
-                                        "returns -1"};
-    const char *kept = what;
-    if (what == buf) /* keep a static string in the event */
-        kept = strcmp(buf, "returns -1") == 0 ? fixed[2] : fixed[0];
+    const char *what = exit_text(fn, v, value != NULL);
     for (unsigned i = 0; i < dead->nlost; i++)
-        record_leak(e, dead, &dead->lost[i], error, line, col, kept);
+        record_leak(e, dead, &dead->lost[i], error, line, col, what);
 }
 
 /* ---- the walk ---- */
@@ -350,10 +343,7 @@ static void step_cond(struct explorer *x, struct pl_state *st,
         struct pl_state *next = branch == 0 ? state_copy(st) : st;
         bool truth = branch == 0;
         if (!pl_assume(e, next, cond, truth)) {
-            if (next != st)
-                free(next);
-            else
-                free(st);
+            free(next); /* this branch cannot be taken */
             continue;
         }
         pl_state_note(next, cond->line, cond->col, "assuming '%s' is %s",

@@ -264,16 +264,28 @@ static struct pl_node *lower_operator(struct lowering *lw, CXCursor c,
 
 static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c);
 
-static struct pl_node *lower_expr(struct lowering *lw, CXCursor c)
+/*
+ * Lower 'c' with 'lower', one level deeper; past MAX_DEPTH mark the
+ * function as too deep and return an empty node of kind 'instead'.
+ */
+static struct pl_node *
+lower_nested(struct lowering *lw, CXCursor c,
+             struct pl_node *(*lower)(struct lowering *, CXCursor),
+             enum pl_node_kind instead)
 {
     if (lw->depth >= MAX_DEPTH) {
         lw->fn->too_deep = true;
-        return new_node(lw, PL_N_OTHER, c, 0);
+        return new_node(lw, instead, c, 0);
     }
     lw->depth++;
-    struct pl_node *node = lower_expr_at_depth(lw, c);
+    struct pl_node *node = lower(lw, c);
     lw->depth--;
     return node;
+}
+
+static struct pl_node *lower_expr(struct lowering *lw, CXCursor c)
+{
+    return lower_nested(lw, c, lower_expr_at_depth, PL_N_OTHER);
 }
 
 static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c)
@@ -499,14 +511,7 @@ static struct pl_node *lower_stmt_at_depth(struct lowering *lw, CXCursor c);
 
 static struct pl_node *lower_stmt(struct lowering *lw, CXCursor c)
 {
-    if (lw->depth >= MAX_DEPTH) {
-        lw->fn->too_deep = true;
-        return new_node(lw, PL_N_NULLSTMT, c, 0);
-    }
-    lw->depth++;
-    struct pl_node *node = lower_stmt_at_depth(lw, c);
-    lw->depth--;
-    return node;
+    return lower_nested(lw, c, lower_stmt_at_depth, PL_N_NULLSTMT);
 }
 
 static struct pl_node *lower_stmt_at_depth(struct lowering *lw, CXCursor c)

@@ -1,8 +1,10 @@
 /*
  * analyzer/api.h - what the analyzer knows about library functions by
- * name: allocator families, deallocators, functions that only read or copy
- * their buffer arguments, functions that always return NULL, and functions
- * that do not return.
+ * name, from one table (api.c): allocator families, deallocators, buffers
+ * that CPython hands to the caller or lends, functions that only read or
+ * copy their arguments, take them over, set an exception on failure,
+ * release or take back the GIL, or never return. Each entry names the
+ * documentation page it comes from.
  */
 #ifndef PL_API_H
 #define PL_API_H
@@ -24,6 +26,21 @@ enum pl_api_role {
     PL_API_FREE,         /* releases arg 0 */
     PL_API_READS,        /* reads or copies its pointer arguments only */
     PL_API_RETURNS_NULL, /* sets an exception and returns NULL */
+    PL_API_BORROWS,      /* returns a buffer owned by a Python object */
+    PL_API_ARGPARSE,     /* PyArg_Parse*: outputs follow its format */
+};
+
+/* What else a function does (bits of struct pl_api.flags). */
+enum pl_api_flag {
+    PL_AF_SETS_EXC = 1 << 0,    /* sets an exception when it fails */
+    PL_AF_API_BUFFER = 1 << 1,  /* PL_API_ALLOC: a buffer CPython hands over */
+    PL_AF_KEEPS = 1 << 2,       /* may keep a pointer passed to it */
+    PL_AF_NORETURN = 1 << 3,    /* never returns */
+    PL_AF_GIL_RELEASE = 1 << 4, /* the GIL is not held after it */
+    PL_AF_GIL_ACQUIRE = 1 << 5, /* the GIL is held after it */
+    PL_AF_OUT_BORROWED = 1 << 6,/* *arg[out_arg] receives a lent buffer */
+    PL_AF_OUT_VIEW = 1 << 7,    /* arg[out_arg] is a Py_buffer it fills */
+    PL_AF_KEYWORDS = 1 << 8,    /* PL_API_ARGPARSE: (args, kw, fmt, kwlist) */
 };
 
 struct pl_api {
@@ -32,15 +49,27 @@ struct pl_api {
     enum pl_family family;
     unsigned nonnull_args; /* bit i: argument i must not be NULL */
     bool returns_arg0;     /* returns its first argument (strcpy) */
+    unsigned flags;        /* enum pl_api_flag bits */
+    signed char arg;       /* PL_AF_OUT_*: the out-argument; ARGPARSE:
+                              the format argument */
+    const char *doc;       /* the page it comes from; NULL: see
+                              pl_api_doc() */
 };
+
+/* The documentation page an entry comes from (a URL or a man page). */
+const char *pl_api_doc(const struct pl_api *api);
+
+/* Every entry of the table, in name order, and their number. */
+const struct pl_api *pl_api_table(unsigned *count);
 
 /* Look 'name' up. Returns a static entry, or NULL when unknown. */
 const struct pl_api *pl_api_lookup(const char *name);
 
 /*
  * True when library function 'name' may keep a pointer passed to it
- * (PyCapsule_New, PyObject_Init, putenv, ...). Other library functions
- * that are not in the table are taken to only read their arguments.
+ * (PyCapsule_New, PyObject_Init, putenv, ...): an entry with PL_AF_KEEPS.
+ * Other library functions that are not in the table are taken to only
+ * read their arguments.
  */
 bool pl_api_keeps_pointer(const char *name);
 
@@ -49,6 +78,10 @@ bool pl_api_table_is_sorted(void);
 
 /* True when a call of 'name' never returns (abort, Py_FatalError, ...). */
 bool pl_api_is_noreturn(const char *name);
+
+/* The name users wrote for 'name': "PyArg_ParseTuple" for the
+ * _PyArg_ParseTuple_SizeT that PY_SSIZE_T_CLEAN renames it to. */
+const char *pl_api_display_name(const char *name);
 
 /* The family's usual deallocator, e.g. "PyMem_Free". */
 const char *pl_family_release_name(enum pl_family family);

@@ -25,6 +25,8 @@ struct pl_value pl_peek(struct pl_engine *e, struct pl_state *st,
     }
     if (s->kind == PL_N_ASSIGN)
         return pl_peek(e, st, s->kids[0]);
+    if (s->kind == PL_N_CALL && s == e->last_call)
+        return e->last_call_value; /* 'if (!f(...))' just after the call */
     if (s->kind == PL_N_BINARY && s->nkids == 2) { /* constant folding */
         struct pl_value l = pl_peek(e, st, s->kids[0]);
         struct pl_value r = pl_peek(e, st, s->kids[1]);
@@ -37,6 +39,13 @@ struct pl_value pl_peek(struct pl_engine *e, struct pl_state *st,
     if (s->kind == PL_N_UNARY && s->op == PL_OP_NEG) {
         struct pl_value v = pl_peek(e, st, s->kids[0]);
         return v.kind == PL_V_INT ? pl_int_value(-v.ival) : pl_unknown_value;
+    }
+    if (pl_global_key(e, s, &key)) {
+        struct pl_value *g = pl_state_lookup(st, key);
+        struct pl_value array = {PL_V_STACK, false, -1, key};
+        if (s->flags & PL_F_ARRAY)
+            return array;
+        return g ? *g : pl_unknown_value;
     }
     if (!pl_lvalue_key(e, s, &key))
         return pl_unknown_value;
@@ -173,6 +182,11 @@ static bool assume_nonzero(struct pl_engine *e, struct pl_state *st,
             return true;
         if (b->status == PL_B_MAYBE_NULL) {
             pl_set_status(st, v.block, nonzero ? PL_B_NONNULL : PL_B_NULL);
+            if (!nonzero && (b->flags & PL_BF_NO_EXC) && b->site) {
+                st->no_exc_line = b->site->line; /* failed, no exception */
+                st->no_exc_col = b->site->col;
+                st->no_exc_alloc = b->alloc_name;
+            }
             return true;
         }
         if (b->status == PL_B_NULL)
@@ -218,6 +232,7 @@ bool pl_assume(struct pl_engine *e, struct pl_state *st,
         return true;
     if (s->kind == PL_N_UNARY && s->op == PL_OP_NOT)
         return pl_assume(e, st, s->kids[0], !truth);
+    pl_note_guard(e, st, s);
     if (s->kind == PL_N_BINARY && (s->op == PL_OP_EQ || s->op == PL_OP_NE)) {
         bool nonzero = (s->op == PL_OP_NE) == truth;
         struct pl_value l = pl_peek(e, st, s->kids[0]);

@@ -158,6 +158,9 @@ static void put_node(struct text_out *t, const struct pl_node *n, int depth)
     case PL_N_STRING:
         put(t, "\"...\"");
         break;
+    case PL_N_SIZEOF:
+        put(t, "sizeof(...)");
+        break;
     case PL_N_COND:
         put_node(t, n->kids[0], depth + 1);
         put(t, " ? ");

@@ -37,7 +37,7 @@ enum pl_node_kind {
     PL_N_COND,     /* kids: cond, then, else */
     PL_N_CAST,     /* kids: operand */
     PL_N_INT,      /* value */
-    PL_N_STRING,
+    PL_N_STRING,   /* name: the spelling, quotes included */
     PL_N_SIZEOF,   /* not evaluated */
     PL_N_STMTEXPR, /* kids: compound */
     PL_N_INITLIST, /* kids: elements */
@@ -85,6 +85,7 @@ struct pl_node {
     unsigned nkids;
     unsigned line, col;     /* where a user sees it (macro call site) */
     unsigned id;            /* unique within the function */
+    const struct pl_node *origin; /* PL_N_TEMP: the expression it holds */
     bool in_macro;          /* spelled inside a macro expansion */
 };
 
@@ -114,6 +115,8 @@ struct pl_function {
     struct pl_node *body;   /* PL_N_COMPOUND */
     unsigned node_count;    /* ids are 0 .. node_count-1 */
     bool too_deep;          /* nested too deep to lower: not analyzed */
+    bool python_facing;     /* Python calls it, or returns its result
+                               (facing.c) */
 };
 
 /* Return a short, stable name of an operator ("==", "&&", ...). */

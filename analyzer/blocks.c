@@ -23,6 +23,7 @@ void pl_event_from_block(struct pl_event *ev, const struct pl_engine *e,
     ev->fn = e->fn;
     ev->family = blk->family;
     ev->alloc_name = blk->alloc_name;
+    ev->api_buffer = blk->flags & PL_BF_API_BUFFER;
     if (blk->site && !(blk->flags & (PL_BF_PARAM | PL_BF_UNKNOWN_ORIGIN))) {
         ev->alloc_line = blk->site->line;
         ev->alloc_col = blk->site->col;
@@ -220,11 +221,78 @@ void pl_track_released(struct pl_engine *e, struct pl_state *st,
         blk->status = PL_B_ESCAPED;
 }
 
+/*
+ * What a release of 'v' (the value of 'arg') frees when it is not heap
+ * memory: "the local array 'buf'", "a string literal", ...; NULL when it
+ * may be heap memory. 'buf' holds the text.
+ */
+static const char *non_heap_text(struct pl_engine *e, struct pl_value v,
+                                 const struct pl_node *arg, char *buf,
+                                 size_t size)
+{
+    const struct pl_node *s = pl_node_strip(arg);
+    if (v.kind == PL_V_STRING) {
+        snprintf(buf, size, "a string literal");
+        return buf;
+    }
+    bool array = s->kind == PL_N_VAR && (s->flags & PL_F_ARRAY);
+    bool addr = s->kind == PL_N_UNARY && s->op == PL_OP_ADDR &&
+                pl_node_strip(s->kids[0])->kind == PL_N_VAR;
+    if (v.kind != PL_V_STACK && (array || addr)) { /* a static or global */
+        const struct pl_node *var = array ? s : pl_node_strip(s->kids[0]);
+        snprintf(buf, size, "%s '%s', which is not heap memory",
+                 array ? "the static array" : "the address of", var->name);
+        return buf;
+    }
+    if (v.kind == PL_V_STACK) {
+        const char *name = pl_keys_text(&e->keys, (uint32_t)v.ival);
+        bool global = name[0] == '@';
+        name += global;
+        snprintf(buf, size, "%s '%s', which is not heap memory",
+                 global ? "the static array"
+                 : addr ? "the address of"
+                        : "the array",
+                 name);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Report the release of a buffer that is not a heap block ('what'), or
+ * that a Python object lent ('lender'). */
+static void emit_bad_release(struct pl_engine *e, struct pl_state *st,
+                             enum pl_event_kind kind,
+                             const struct pl_node *call,
+                             const struct pl_node *arg, const char *name,
+                             enum pl_family family, const char *what,
+                             const char *lender)
+{
+    char subject[PL_TEXT_MAX];
+    pl_subject_text(arg, subject, sizeof subject);
+    struct pl_event ev = {.kind = kind, .fn = e->fn, .line = call->line,
+                          .col = call->col, .subject = subject,
+                          .release_name = name, .release_family = family,
+                          .non_heap = what, .lender = lender};
+    pl_emit(e, st, &ev, st->notes_dropped + st->nnotes);
+}
+
 void pl_release(struct pl_engine *e, struct pl_state *st,
                     struct pl_value v, const struct pl_node *call,
                     const struct pl_node *arg, enum pl_family family,
                     const char *name, bool direct)
 {
+    char what[PL_TEXT_MAX];
+    if (non_heap_text(e, v, arg, what, sizeof what)) {
+        emit_bad_release(e, st, PL_EV_RELEASE_NON_HEAP, call, arg, name,
+                         family, what, NULL);
+        return;
+    }
+    if (v.kind == PL_V_BORROWED) {
+        emit_bad_release(e, st, PL_EV_RELEASE_BORROWED, call, arg, name,
+                         family, NULL, pl_keys_text(&e->keys,
+                                                    (uint32_t)v.ival));
+        return;
+    }
     if (v.kind == PL_V_UNKNOWN && !e->acc) {
         pl_track_released(e, st, call, arg, name);
         return;
@@ -232,6 +300,18 @@ void pl_release(struct pl_engine *e, struct pl_state *st,
     if (v.kind != PL_V_BLOCK)
         return;
     struct pl_block *b = &st->blocks[v.block];
+    if (v.interior && pl_block_is_live(b) &&
+        !(b->flags & (PL_BF_PARAM | PL_BF_UNKNOWN_ORIGIN))) {
+        /* the block itself is not released: follow it no further */
+        snprintf(what, sizeof what,
+                 "a pointer into the middle of the block from %s at line %u",
+                 b->alloc_name ? b->alloc_name : "an allocation",
+                 b->site ? b->site->line : 0);
+        emit_bad_release(e, st, PL_EV_RELEASE_NON_HEAP, call, arg, name,
+                         family, what, NULL);
+        b->status = PL_B_ESCAPED;
+        return;
+    }
     char subject[PL_TEXT_MAX];
     pl_subject_text(arg, subject, sizeof subject);
     struct pl_event ev = {.line = call->line, .col = call->col,
@@ -285,6 +365,7 @@ void pl_check_lost(struct pl_engine *e, struct pl_state *st,
             l->alloc_name = b->alloc_name;
             l->family = b->family;
             l->by_realloc = b->flags & PL_BF_LOST_BY_REALLOC;
+            l->api_buffer = b->flags & PL_BF_API_BUFFER;
             l->line = at ? at->line : e->fn->end_line;
             l->col = at ? at->col : e->fn->end_col;
             l->how = how;

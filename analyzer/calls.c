@@ -1,8 +1,11 @@
 /*
  * analyzer/calls.c - what a call does to a path's state: allocation,
  * reallocation and release through the API table or a learned summary,
- * arguments that are only read, and arguments that are taken over.
+ * arguments that are only read, and arguments that are taken over;
+ * buffers CPython hands over or lends (PyArg_Parse* formats included);
+ * whether an exception may be set and whether the GIL is held.
  */
+#include "argparse.h"
 #include "engine.h"
 
 #include <limits.h>
@@ -39,12 +42,132 @@ static struct pl_value new_allocation(struct pl_engine *e, struct pl_state *st,
                                       const struct pl_node *n,
                                       enum pl_family family)
 {
-    int b = pl_state_new_block(st, n, family, n->name);
+    int b = pl_state_new_block(st, n, family, pl_api_display_name(n->name));
     if (b < 0)
         return pl_unknown_value;
     if (e->stats)
         e->stats->allocations++;
     return pl_block_value(b);
+}
+
+/* A lent buffer: releasing it is PML012. */
+static struct pl_value borrowed_value(struct pl_engine *e, const char *lender)
+{
+    struct pl_value v = {PL_V_BORROWED, false, -1,
+                         pl_keys_intern(&e->keys, pl_api_display_name(lender))};
+    return v;
+}
+
+/* Store 'v' into the variable that argument '&var' names; false when the
+ * argument is not of that form. */
+static bool store_through(struct pl_engine *e, struct pl_state *st,
+                          const struct pl_node *arg, struct pl_value v)
+{
+    const struct pl_node *s = pl_node_strip(arg);
+    uint32_t key;
+    if (s->kind != PL_N_UNARY || s->op != PL_OP_ADDR ||
+        !pl_lvalue_key(e, s->kids[0], &key))
+        return false;
+    pl_store_key(e, st, key, v);
+    return true;
+}
+
+/* Argument 'arg' is a Py_buffer that a call filled: its 'buf' is lent. */
+static void view_filled(struct pl_engine *e, struct pl_state *st,
+                        const struct pl_node *arg, const char *lender)
+{
+    const struct pl_node *s = pl_node_strip(arg);
+    char text[PL_TEXT_MAX], key_text[PL_TEXT_MAX + 8];
+    bool addr = s->kind == PL_N_UNARY && s->op == PL_OP_ADDR;
+    if (!pl_lvalue_text(addr ? s->kids[0] : s, text, sizeof text))
+        return;
+    snprintf(key_text, sizeof key_text, "%s%sbuf", text, addr ? "." : "->");
+    pl_store_key(e, st, pl_keys_intern(&e->keys, key_text),
+                 borrowed_value(e, lender));
+}
+
+/* The value of the variable '&var' points to before a call, or unknown. */
+static struct pl_value value_through(struct pl_engine *e, struct pl_state *st,
+                                     const struct pl_node *arg)
+{
+    const struct pl_node *s = pl_node_strip(arg);
+    uint32_t key;
+    if (s->kind != PL_N_UNARY || s->op != PL_OP_ADDR ||
+        !pl_lvalue_key(e, s->kids[0], &key))
+        return pl_unknown_value;
+    struct pl_value *v = pl_state_lookup(st, key);
+    return v ? *v : pl_unknown_value;
+}
+
+/*
+ * PyArg_ParseTuple and its relatives: the outputs the literal format
+ * names receive a new buffer (es, et) or a lent one (s, z, y, s*, ...).
+ * Returns the value of the call: the first new buffer stands for it, so
+ * that 'if (!PyArg_ParseTuple(...))' tells that nothing was allocated.
+ */
+static struct pl_value parse_outputs(struct pl_engine *e, struct pl_state *st,
+                                     const struct pl_node *n,
+                                     const struct pl_api *api)
+{
+    unsigned fmt_index = 1 + (unsigned)api->arg;
+    unsigned first = fmt_index + ((api->flags & PL_AF_KEYWORDS) ? 2 : 1);
+    if (fmt_index >= n->nkids)
+        return pl_unknown_value;
+    const struct pl_node *fmt = pl_node_strip(n->kids[fmt_index]);
+    enum pl_fmt_out out[32];
+    int count = fmt->kind == PL_N_STRING
+                    ? pl_argparse_outputs(fmt->name, out, 32)
+                    : -1;
+    struct pl_value result = pl_unknown_value;
+    for (int i = 0; i < count && i < 32 && first + i < n->nkids; i++) {
+        const struct pl_node *arg = n->kids[first + i];
+        if (out[i] == PL_OUT_BORROWED) {
+            store_through(e, st, arg, borrowed_value(e, n->name));
+        } else if (out[i] == PL_OUT_VIEW) {
+            view_filled(e, st, arg, n->name);
+        } else if (out[i] == PL_OUT_BUFFER) {
+            /* es#/et# with a buffer of the caller's fill that buffer */
+            struct pl_value cur = value_through(e, st, arg);
+            if (cur.kind == PL_V_STACK || cur.kind == PL_V_BLOCK)
+                continue;
+            struct pl_value v = new_allocation(e, st, n, PL_FAM_MEM);
+            if (v.kind != PL_V_BLOCK)
+                continue;
+            st->blocks[v.block].flags |= PL_BF_API_BUFFER;
+            if (!store_through(e, st, arg, v) || result.kind == PL_V_BLOCK) {
+                /* one value can stand for the call's result: a second
+                   buffer is not followed */
+                pl_escape(e, st, v);
+                continue;
+            }
+            result = v;
+        }
+    }
+    return result;
+}
+
+/* The GIL is released on this path: a PyMem/PyObject call is PML010. */
+static void check_gil(struct pl_engine *e, struct pl_state *st,
+                      const struct pl_node *n, const char *inner)
+{
+    if (!st->gil_released_line || e->acc)
+        return;
+    struct pl_event ev = {.kind = PL_EV_NO_GIL, .fn = e->fn,
+                          .line = n->line, .col = n->col,
+                          .subject = n->name, .gil_line = st->gil_released_line,
+                          .inner_call = inner};
+    pl_emit(e, st, &ev, st->notes_dropped + st->nnotes);
+}
+
+/* Does a call of 'name' (API entry 'api' or NULL) possibly set an
+ * exception? Unknown functions may; so may our own. */
+static bool may_set_exception(const char *name, const struct pl_api *api)
+{
+    if (!name)
+        return true;
+    if (api)
+        return (api->flags & PL_AF_SETS_EXC) || api->role == PL_API_UNKNOWN;
+    return true;
 }
 
 /* A call may change what is reached through pointers. */
@@ -129,12 +252,34 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
                                 struct pl_value *args, unsigned nargs)
 {
     switch (api->role) {
-    case PL_API_ALLOC:
-        return new_allocation(e, st, n, api->family);
-    case PL_API_REALLOC:
-        return call_realloc(e, st, n, what, api,
-                            nargs ? args[0] : pl_unknown_value);
+    case PL_API_ALLOC: {
+        if (api->family == PL_FAM_MEM || api->family == PL_FAM_OBJ)
+            check_gil(e, st, n, NULL);
+        if (!(api->flags & PL_AF_API_BUFFER) && nargs)
+            pl_check_size(e, st, n, n->kids[1]);
+        struct pl_value v = new_allocation(e, st, n, api->family);
+        if (v.kind == PL_V_BLOCK) {
+            if (api->flags & PL_AF_API_BUFFER)
+                st->blocks[v.block].flags |= PL_BF_API_BUFFER;
+            if (!(api->flags & PL_AF_SETS_EXC))
+                st->blocks[v.block].flags |= PL_BF_NO_EXC;
+        }
+        return v;
+    }
+    case PL_API_REALLOC: {
+        if (api->family == PL_FAM_MEM || api->family == PL_FAM_OBJ)
+            check_gil(e, st, n, NULL);
+        if (nargs > 1)
+            pl_check_size(e, st, n, n->kids[2]);
+        struct pl_value v = call_realloc(e, st, n, what, api,
+                                         nargs ? args[0] : pl_unknown_value);
+        if (v.kind == PL_V_BLOCK)
+            st->blocks[v.block].flags |= PL_BF_NO_EXC;
+        return v;
+    }
     case PL_API_FREE:
+        if (api->family == PL_FAM_MEM || api->family == PL_FAM_OBJ)
+            check_gil(e, st, n, NULL);
         if (nargs)
             pl_release(e, st, args[0], n, n->kids[1], api->family, n->name,
                     true);
@@ -148,6 +293,26 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
         else
             pl_use_pass(e, st, args[i], n->kids[i + 1], what);
         address_taken(e, st, n->kids[i + 1]);
+    }
+    if (api->flags & PL_AF_GIL_RELEASE)
+        st->gil_released_line = n->line;
+    if (api->flags & PL_AF_GIL_ACQUIRE)
+        st->gil_released_line = 0;
+    if (api->arg >= 0 && (unsigned)api->arg < nargs) {
+        const struct pl_node *out = n->kids[1 + api->arg];
+        if (api->flags & PL_AF_OUT_BORROWED)
+            store_through(e, st, out, borrowed_value(e, n->name));
+        else if (api->flags & PL_AF_OUT_VIEW)
+            view_filled(e, st, out, n->name);
+    }
+    if (api->role == PL_API_ARGPARSE)
+        return parse_outputs(e, st, n, api);
+    if (api->role == PL_API_BORROWS) {
+        /* a capsule's destructor, void f(PyObject *), owns its pointer */
+        if (strcmp(n->name, "PyCapsule_GetPointer") == 0 &&
+            e->fn->return_kind == PL_RET_VOID && e->fn->nparams == 1)
+            return pl_unknown_value;
+        return borrowed_value(e, n->name);
     }
     if (api->returns_arg0 && nargs)
         return args[0]; /* strcpy, memcpy, ... return their destination */
@@ -201,17 +366,33 @@ struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
         else
             pl_escape(e, st, v);
     }
+    struct match_ctx globals = {&e->keys, NULL, NULL};
+    pl_state_unbind_if(st, pl_is_global_key, &globals); /* a call may
+                                                          change them */
     char what[PL_TEXT_MAX]; /* how the arguments are used, for messages */
     snprintf(what, sizeof what, "passed to '%s'",
              n->name ? n->name : "a function pointer");
     const struct pl_summary *sum =
         n->name ? pl_summary_get(e->sums, n->name) : NULL;
-    if (sum)
-        return call_summary(e, st, n, what, sum, args, nargs);
-    const struct pl_api *api = pl_api_lookup(n->name);
-    if (api)
-        return call_api(e, st, n, what, api, args, nargs);
-    if ((n->flags & PL_F_LIBRARY) && !pl_api_keeps_pointer(n->name))
-        return call_python_api(e, st, n, what, args, nargs);
-    return call_unknown(e, st, n, what, args, nargs);
+    const struct pl_api *api = sum ? NULL : pl_api_lookup(n->name);
+    if (may_set_exception(n->name, api))
+        st->no_exc_line = 0;
+    struct pl_value v;
+    if (sum) {
+        const char *inner = st->gil_released_line
+                                ? pl_summary_gil_call(e->sums, n->name)
+                                : NULL;
+        if (inner)
+            check_gil(e, st, n, inner);
+        v = call_summary(e, st, n, what, sum, args, nargs);
+    } else if (api && !(api->flags & PL_AF_KEEPS)) {
+        v = call_api(e, st, n, what, api, args, nargs);
+    } else if ((n->flags & PL_F_LIBRARY) && !api) {
+        v = call_python_api(e, st, n, what, args, nargs);
+    } else {
+        v = call_unknown(e, st, n, what, args, nargs);
+    }
+    e->last_call = n;
+    e->last_call_value = v;
+    return v;
 }

@@ -110,6 +110,7 @@ static struct pl_node *make_temp(struct builder *b, const struct pl_node *like)
     snprintf(name, sizeof name, "$t%u", b->cfg->ntemps++);
     t->name = pl_arena_strdup(&b->cfg->arena, name);
     t->flags = (like->flags & (PL_F_POINTER | PL_F_NULL)) | PL_F_LOCAL;
+    t->origin = like;
     return t;
 }
 

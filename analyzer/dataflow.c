@@ -216,6 +216,7 @@ static void record_leak(struct pl_engine *e, const struct pl_state *st,
         ev->alloc_col = l->site->col;
         ev->error_path = error;
         ev->lost_by_realloc = l->by_realloc;
+        ev->api_buffer = l->api_buffer;
         ev->lost_line = l->line;
         ev->lost_col = l->col;
         ev->lost_how = l->how;
@@ -300,6 +301,16 @@ static void leave(struct pl_engine *e, struct pl_state *st,
         v = pl_eval(e, st, value);
     }
     bool error = st->error_path || is_error_return(fn, st, v);
+    if (fn->python_facing && st->no_exc_line && is_error_return(fn, st, v) &&
+        !e->acc) {
+        struct pl_event ev = {.kind = PL_EV_NO_EXCEPTION, .fn = fn,
+                              .line = line, .col = col,
+                              .alloc_name = st->no_exc_alloc,
+                              .alloc_line = st->no_exc_line,
+                              .alloc_col = st->no_exc_col,
+                              .exit_what = exit_text(fn, v, value != NULL)};
+        pl_emit(e, st, &ev, 0);
+    }
     if (value)
         pl_use_pass(e, st, v, value, "returned");
     if (e->acc)

@@ -29,6 +29,10 @@ struct pl_summary {
     bool returns_nonnull;          /* it never returns NULL */
     enum pl_param_role roles[16];
     enum pl_family release_family[16];
+    /* PML010: the PyMem/PyObject call it makes (directly or through a
+       same-file callee); gil_state 0 not computed, 1 busy, 2 done */
+    const char *gil_call;
+    int gil_state;
 };
 
 struct pl_summaries {
@@ -76,6 +80,9 @@ struct pl_engine {
     struct pl_site_leak *leaks;
     size_t nleaks, leaks_cap;
     const struct pl_node *cur_elem; /* element being evaluated */
+    /* the call evaluated last and its value, for a condition on it */
+    const struct pl_node *last_call;
+    struct pl_value last_call_value;
     /* texts of lvalues copied somewhere in the body ("old = self->buf") */
     struct pl_copy {
         char *text;
@@ -192,6 +199,13 @@ bool pl_lvalue_text(const struct pl_node *n, char *buf, size_t size);
 bool pl_lvalue_key(struct pl_engine *e, const struct pl_node *n,
                    uint32_t *key);
 
+/* The key of static or global variable 'n' ("@name"), which holds a
+ * block only from its store to the next call; false when 'n' is not
+ * one. pl_is_global_key() matches those keys. */
+bool pl_global_key(struct pl_engine *e, const struct pl_node *n,
+                   uint32_t *key);
+bool pl_is_global_key(uint32_t key, void *data);
+
 /* Does 'text' mention identifier 'ident' as a whole word? */
 bool pl_mentions(const char *text, const char *ident);
 
@@ -275,6 +289,30 @@ int pl_pointers_equal(const struct pl_state *st, struct pl_value l,
 /* The value of call 'n' after doing what the callee does to the state. */
 struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
                              const struct pl_node *n);
+
+/* ---- overflow.c ---- */
+
+/* Check the size argument 'size' of allocating call 'call' for an
+ * unguarded multiplication (PML009). */
+void pl_check_size(struct pl_engine *e, struct pl_state *st,
+                   const struct pl_node *call, const struct pl_node *size);
+
+/* Assignment 'lhs = rhs': remember when rhs is an unguarded product. */
+void pl_note_product(struct pl_engine *e, struct pl_state *st,
+                     const struct pl_node *lhs, const struct pl_node *rhs);
+
+/* Comparison 'cond' was assumed: operands it compares against a
+ * division or a constant are guarded from here on. */
+void pl_note_guard(struct pl_engine *e, struct pl_state *st,
+                   const struct pl_node *cond);
+
+/* ---- summary.c ---- */
+
+/* The PyMem/PyObject call that same-file function 'name' makes, directly
+ * or through its own same-file callees, with the GIL held by its caller;
+ * NULL when it makes none. */
+const char *pl_summary_gil_call(const struct pl_summaries *sums,
+                                const char *name);
 
 /* ---- assume.c ---- */
 

@@ -11,10 +11,41 @@
 
 /* ---- expressions ---- */
 
+#define OFFSET_UNKNOWN LLONG_MIN
+#define OFFSET_LIMIT 16 /* farther known offsets are forgotten (loops) */
+
+/*
+ * Pointer 'v' into a block moved by 'delta' elements ('sign' -1:
+ * backwards). A known offset is kept in ival, so that 'p++ ... p--'
+ * returns to the start of the block.
+ */
+static struct pl_value block_moved(struct pl_value v, struct pl_value delta,
+                                   int sign)
+{
+    long long off = v.interior ? v.ival : 0;
+    if (off != OFFSET_UNKNOWN && delta.kind == PL_V_INT &&
+        delta.ival > -OFFSET_LIMIT && delta.ival < OFFSET_LIMIT)
+        off += sign * delta.ival;
+    else
+        off = OFFSET_UNKNOWN;
+    if (off != OFFSET_UNKNOWN && (off > OFFSET_LIMIT || off < -OFFSET_LIMIT))
+        off = OFFSET_UNKNOWN;
+    v.interior = off != 0;
+    v.ival = v.interior ? off : 0;
+    return v;
+}
+
 static struct pl_value eval_var(struct pl_engine *e, struct pl_state *st,
                                 const struct pl_node *n)
 {
     uint32_t key;
+    if (pl_global_key(e, n, &key)) {
+        struct pl_value *g = pl_state_lookup(st, key);
+        struct pl_value array = {PL_V_STACK, false, -1, key};
+        if (n->flags & PL_F_ARRAY)
+            return array; /* a static array is not heap memory */
+        return g ? *g : pl_unknown_value;
+    }
     if (!pl_lvalue_key(e, n, &key))
         return pl_unknown_value;
     if ((n->flags & PL_F_ARRAY) && n->kind == PL_N_VAR) {
@@ -96,6 +127,13 @@ static void store(struct pl_engine *e, struct pl_state *st,
         pl_state_drop_facts_if(st, pl_fact_indirect, &m);
     } else if (s->kind != PL_N_VAR) {
         pl_eval(e, st, s);
+    } else if (pl_global_key(e, s, &key)) {
+        /* a static owns it; its NULL check may follow, before any call */
+        pl_use_pass(e, st, v, lhs, "stored");
+        pl_hand_over(e, st, v);
+        if (!pl_state_bind(st, key, v))
+            pl_escape(e, st, v);
+        return;
     }
     pl_use_pass(e, st, v, lhs, "stored");
     pl_escape(e, st, v);
@@ -187,8 +225,7 @@ static struct pl_value eval_assign(struct pl_engine *e, struct pl_state *st,
         v = pl_unknown_value;
         if (old.kind == PL_V_BLOCK &&
             (n->op == PL_OP_ADD_ASSIGN || n->op == PL_OP_SUB_ASSIGN)) {
-            v = old;
-            v.interior = !(r.kind == PL_V_INT && r.ival == 0) || old.interior;
+            v = block_moved(old, r, n->op == PL_OP_ADD_ASSIGN ? 1 : -1);
         } else if (old.kind == PL_V_INT && r.kind == PL_V_INT &&
                    n->op != PL_OP_OTHER_ASSIGN) {
             v = pl_int_value(n->op == PL_OP_ADD_ASSIGN ? old.ival + r.ival
@@ -196,6 +233,10 @@ static struct pl_value eval_assign(struct pl_engine *e, struct pl_state *st,
         }
     }
     store(e, st, n->kids[0], v);
+    uint32_t key;
+    if (n->op == PL_OP_ASSIGN && !(n->kids[0]->flags & PL_F_POINTER) &&
+        pl_lvalue_key(e, n->kids[0], &key))
+        pl_note_product(e, st, n->kids[0], n->kids[1]);
     return v;
 }
 
@@ -209,11 +250,10 @@ static struct pl_value eval_incdec(struct pl_engine *e, struct pl_state *st,
     }
     struct pl_value *cur = pl_state_lookup(st, key);
     struct pl_value old = cur ? *cur : pl_unknown_value, v = pl_unknown_value;
+    bool inc = n->op == PL_OP_PREINC || n->op == PL_OP_POSTINC;
     if (old.kind == PL_V_BLOCK) {
-        v = old;
-        v.interior = true;
+        v = block_moved(old, pl_int_value(1), inc ? 1 : -1);
     } else if (old.kind == PL_V_INT) {
-        bool inc = n->op == PL_OP_PREINC || n->op == PL_OP_POSTINC;
         v = pl_int_value(old.ival + (inc ? 1 : -1));
     }
     pl_store_key(e, st, key, v);
@@ -228,22 +268,27 @@ static struct pl_value eval_address(struct pl_engine *e, struct pl_state *st,
     if (s->kind == PL_N_INDEX && s->nkids == 2) {
         struct pl_value base = pl_eval(e, st, s->kids[0]);
         struct pl_value idx = pl_eval(e, st, s->kids[1]);
-        if (base.kind == PL_V_BLOCK) {
-            base.interior = base.interior ||
-                            !(idx.kind == PL_V_INT && idx.ival == 0);
-            return base;
-        }
+        if (base.kind == PL_V_BLOCK)
+            return block_moved(base, idx, 1);
         return pl_unknown_value;
     }
     if (s->kind == PL_N_MEMBER && (s->flags & PL_F_ARROW)) {
         /* &p->f computes an address inside *p, it does not load */
         struct pl_value base = pl_eval(e, st, s->kids[0]);
-        if (base.kind == PL_V_BLOCK)
+        if (base.kind == PL_V_BLOCK) {
             base.interior = true;
+            base.ival = OFFSET_UNKNOWN;
+        }
         return base.kind == PL_V_BLOCK ? base : pl_unknown_value;
     }
     if (s->kind == PL_N_UNARY && s->op == PL_OP_DEREF)
         return pl_eval(e, st, s->kids[0]);
+    uint32_t key;
+    if (s->kind == PL_N_VAR && !(s->flags & PL_F_FUNCTION) &&
+        pl_lvalue_key(e, s, &key)) {
+        struct pl_value v = {PL_V_STACK, false, -1, key};
+        return v; /* the address of a variable: not heap memory */
+    }
     return pl_unknown_value;
 }
 
@@ -370,15 +415,11 @@ static struct pl_value eval_binary(struct pl_engine *e, struct pl_state *st,
     if (n->op == PL_OP_COMMA)
         return r;
     if (n->op == PL_OP_ADD || n->op == PL_OP_SUB) {
-        if (l.kind == PL_V_BLOCK && r.kind != PL_V_BLOCK) {
-            l.interior = l.interior || !(r.kind == PL_V_INT && r.ival == 0);
-            return l;
-        }
+        if (l.kind == PL_V_BLOCK && r.kind != PL_V_BLOCK)
+            return block_moved(l, r, n->op == PL_OP_ADD ? 1 : -1);
         if (r.kind == PL_V_BLOCK && l.kind != PL_V_BLOCK &&
-            n->op == PL_OP_ADD) {
-            r.interior = r.interior || !(l.kind == PL_V_INT && l.ival == 0);
-            return r;
-        }
+            n->op == PL_OP_ADD)
+            return block_moved(r, l, 1);
     }
     if (l.kind == PL_V_INT && r.kind == PL_V_INT) {
         bool ok;
@@ -402,7 +443,13 @@ static struct pl_value eval_decl(struct pl_engine *e, struct pl_state *st,
         pl_escape(e, st, v);
         return pl_unknown_value;
     }
-    pl_store_key(e, st, pl_keys_intern(&e->keys, n->name), v);
+    uint32_t key = pl_keys_intern(&e->keys, n->name);
+    pl_store_key(e, st, key, v);
+    if (n->nkids && !(n->flags & PL_F_POINTER)) {
+        /* the fact is about the variable: name it as a variable would */
+        struct pl_node var = {.kind = PL_N_VAR, .name = n->name};
+        pl_note_product(e, st, &var, n->kids[0]);
+    }
     return v;
 }
 

@@ -19,6 +19,13 @@ enum pl_event_kind {
     PL_EV_USE_AFTER_RELEASE,
     PL_EV_LEAK,            /* last reference lost */
     PL_EV_REALLOC_SELF,    /* 'p = realloc(p, n)': p is the only copy */
+    PL_EV_RELEASE_NON_HEAP,/* release of a stack, static, literal or
+                              interior pointer */
+    PL_EV_RELEASE_BORROWED,/* release of a buffer a Python object owns */
+    PL_EV_NO_EXCEPTION,    /* error return after a failed allocation with
+                              no exception set */
+    PL_EV_SIZE_OVERFLOW,   /* unguarded multiplication in a size */
+    PL_EV_NO_GIL,          /* PyMem/PyObject call with the GIL released */
 };
 
 /* One step of the path that leads to an event. */
@@ -52,6 +59,22 @@ struct pl_event {
     const char *lost_how;        /* "goes out of scope", "is overwritten" */
     unsigned exit_line, exit_col;/* the return that ends the path */
     const char *exit_what;       /* "returns NULL", "returns -1", ... */
+
+    bool api_buffer;             /* the block is a buffer a CPython API
+                                    handed over (PML013's) */
+
+    /* PL_EV_RELEASE_NON_HEAP: what was released ("the local array
+       'buf'"); PL_EV_RELEASE_BORROWED: the function that lent it */
+    const char *non_heap;
+    const char *lender;
+
+    /* PL_EV_SIZE_OVERFLOW: the size expression and its unguarded
+       operand; PL_EV_NO_GIL: the call (or helper) and the line the GIL
+       was released on, and the PyMem call a helper makes */
+    const char *size_text;
+    const char *operand;
+    unsigned gil_line;
+    const char *inner_call;
 
     const struct pl_path_note *notes; /* branches along the path */
     unsigned nnotes;

@@ -3,6 +3,7 @@
  * to analyze (those of the main file and of .c files it includes), keep
  * their source lines, and note where the compiler found errors.
  */
+#include "facing.h"
 #include "frontend.h"
 #include "lower.h"
 
@@ -64,11 +65,50 @@ static int source_index(struct lowering *lw, CXFile file, CXCursor c)
     return (int)unit->nsources++;
 }
 
+/* Collect the functions an initializer names. */
+static enum CXChildVisitResult visit_table_init(CXCursor c, CXCursor parent,
+                                                CXClientData data)
+{
+    (void)parent;
+    struct lowering *lw = data;
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+        CXCursor ref = clang_getCursorReferenced(c);
+        if (clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
+            struct pl_unit *unit = lw->unit;
+            const char *name =
+                pl_take_string(lw, clang_getCursorSpelling(ref));
+            PL_PUSH(unit->table_funcs, unit->ntable_funcs,
+                    unit->table_funcs_cap, name);
+        }
+    }
+    return CXChildVisit_Recurse;
+}
+
+/* A variable of a Python table type (PyMethodDef[], PyTypeObject,
+ * PyType_Slot[], PyGetSetDef[], struct PyModuleDef, ...): the functions
+ * its initializer names are called by Python. */
+static void visit_table_var(struct lowering *lw, CXCursor c)
+{
+    CXString type = clang_getTypeSpelling(clang_getCursorType(c));
+    const char *t = clang_getCString(type);
+    while (t && (strncmp(t, "const ", 6) == 0 || strncmp(t, "struct ", 7) == 0 ||
+                 strncmp(t, "static ", 7) == 0))
+        t = strchr(t, ' ') + 1;
+    bool table = t && strncmp(t, "Py", 2) == 0 && strncmp(t, "PyObject", 8) != 0;
+    clang_disposeString(type);
+    if (table)
+        clang_visitChildren(c, visit_table_init, lw);
+}
+
 static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent,
                                          CXClientData data)
 {
     (void)parent;
     struct lowering *lw = data;
+    if (clang_getCursorKind(c) == CXCursor_VarDecl) {
+        visit_table_var(lw, c);
+        return CXChildVisit_Continue;
+    }
     if (clang_getCursorKind(c) != CXCursor_FunctionDecl ||
         !clang_isCursorDefinition(c))
         return CXChildVisit_Continue;
@@ -187,6 +227,7 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
     if (text)
         split_lines(unit, &unit->sources[0], text, size);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &lw);
+    pl_unit_mark_python_facing(unit);
     count_errors(&lw);
     free(lw.files);
     clang_disposeTranslationUnit(tu);
@@ -216,6 +257,7 @@ void pl_unit_release(struct pl_unit *unit)
     free(unit->sources);
     pl_arena_release(&unit->arena);
     free(unit->funcs);
+    free(unit->table_funcs);
     free(unit->first_error);
     memset(unit, 0, sizeof *unit);
 }

@@ -30,6 +30,11 @@ struct pl_unit {
     unsigned nerrors;            /* compiler errors in the file */
     char *first_error;           /* heap string or NULL */
     bool errors_elsewhere;       /* an error in a header */
+    const char **table_funcs;    /* functions named in the initializers
+                                    of Python tables (PyMethodDef[],
+                                    PyTypeObject, PyType_Slot[], ...);
+                                    arena strings */
+    size_t ntable_funcs, table_funcs_cap;
 };
 
 /*

@@ -43,6 +43,25 @@ bool pl_lvalue_key(struct pl_engine *e, const struct pl_node *n,
     return true;
 }
 
+bool pl_global_key(struct pl_engine *e, const struct pl_node *n,
+                   uint32_t *key)
+{
+    char buf[PL_TEXT_MAX];
+    n = pl_node_strip(n);
+    if (n->kind != PL_N_VAR || !(n->flags & PL_F_GLOBAL) ||
+        (n->flags & PL_F_FUNCTION) || !n->name ||
+        snprintf(buf, sizeof buf, "@%s", n->name) >= (int)sizeof buf)
+        return false;
+    *key = pl_keys_intern(&e->keys, buf);
+    return true;
+}
+
+bool pl_is_global_key(uint32_t key, void *data)
+{
+    const struct match_ctx *m = data;
+    return pl_keys_text(m->keys, key)[0] == '@';
+}
+
 /* Does 'text' mention identifier 'ident' as a whole word? */
 bool pl_mentions(const char *text, const char *ident)
 {

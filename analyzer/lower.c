@@ -161,6 +161,8 @@ static struct pl_node *lower_declref(struct lowering *lw, CXCursor c)
 static bool is_library_function(CXCursor decl, const char *name)
 {
     CXSourceLocation loc = clang_getCursorLocation(decl);
+    if (name && clang_Location_isInSystemHeader(loc))
+        return true; /* the C library: const parameters are only read */
     if (!name || !(strncmp(name, "Py", 2) == 0 || strncmp(name, "_Py", 3) == 0))
         return false;
     CXFile file = NULL;
@@ -328,8 +330,9 @@ static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c)
     case CXCursor_CharacterLiteral:
         node = lower_literal_int(lw, c);
         break;
-    case CXCursor_StringLiteral:
+    case CXCursor_StringLiteral: /* name: its spelling, quotes included */
         node = new_node(lw, PL_N_STRING, c, 0);
+        node->name = pl_take_string(lw, clang_getCursorSpelling(c));
         break;
     case CXCursor_GNUNullExpr:
         node = new_node(lw, PL_N_INT, c, 0);

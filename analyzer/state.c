@@ -281,11 +281,11 @@ uint64_t pl_state_hash(const struct pl_state *st)
     }
     for (unsigned i = 0; i < st->nblocks; i++) {
         const struct pl_block *b = &st->blocks[i];
-        uint8_t flags = b->flags & (PL_BF_PENDING_MOVE | PL_BF_PARAM |
-                                    PL_BF_HANDED_OVER);
+        uint16_t flags = b->flags & (PL_BF_PENDING_MOVE | PL_BF_PARAM |
+                                     PL_BF_HANDED_OVER);
         h = pl_hash_bytes(h, &b->site, sizeof b->site);
         h = pl_hash_bytes(h, &b->status, 1);
-        h = pl_hash_bytes(h, &flags, 1);
+        h = pl_hash_bytes(h, &flags, sizeof flags);
         h = pl_hash_bytes(h, &b->moved_from, 1);
         h = pl_hash_bytes(h, &b->freed_family, 1);
     }
@@ -306,5 +306,8 @@ uint64_t pl_state_hash(const struct pl_state *st)
         h ^= b;
     }
     h = pl_hash_bytes(h, &st->error_path, 1);
+    h = pl_hash_bytes(h, &st->no_exc_line, sizeof st->no_exc_line);
+    h = pl_hash_bytes(h, &st->gil_released_line,
+                      sizeof st->gil_released_line);
     return h;
 }

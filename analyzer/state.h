@@ -26,7 +26,10 @@ enum pl_value_kind {
     PL_V_INT,    /* a known integer; 0 is also the null pointer */
     PL_V_BLOCK,  /* points into a tracked block */
     PL_V_STRING, /* a string literal */
-    PL_V_STACK,  /* the address of a local array; ival: its key */
+    PL_V_STACK,  /* the address of a local array or variable, or of a
+                    static one; ival: its key */
+    PL_V_BORROWED, /* a buffer a Python object lends; ival: the key of
+                      the lending function's name */
 };
 
 struct pl_value {
@@ -53,6 +56,8 @@ enum pl_block_flags {
     PL_BF_LOST_BY_REALLOC = 1 << 4,
     PL_BF_UNKNOWN_ORIGIN = 1 << 5, /* released before we saw its source */
     PL_BF_HANDED_OVER = 1 << 6,   /* stored where someone else owns it */
+    PL_BF_API_BUFFER = 1 << 7,    /* handed over by a CPython API (PML013) */
+    PL_BF_NO_EXC = 1 << 8,        /* its allocator sets no exception */
 };
 
 struct pl_block {
@@ -60,7 +65,7 @@ struct pl_block {
     const char *alloc_name;
     uint8_t family;
     uint8_t status;
-    uint8_t flags;
+    uint16_t flags;
     int8_t moved_from;           /* block a realloc moved into this, or -1 */
     int8_t param;                /* summary mode: parameter index */
     uint8_t freed_family;
@@ -91,6 +96,7 @@ struct pl_lost {
     const char *alloc_name;
     uint8_t family;
     bool by_realloc;
+    bool api_buffer;
     unsigned line, col;
     const char *how;
     unsigned note_start;
@@ -108,6 +114,12 @@ struct pl_state {
     struct pl_bound bounds[PL_MAX_BOUNDS];
     unsigned nbounds;
     bool error_path;               /* went through an error label */
+    unsigned no_exc_line;          /* an allocation that sets no exception
+                                      failed here, and nothing set one
+                                      since (0: none) */
+    unsigned gil_released_line;    /* the GIL was released here (0: held) */
+    const char *no_exc_alloc;      /* the allocator of no_exc_line */
+    unsigned no_exc_col;
     /* not part of the state's identity: */
     struct pl_path_note notes[PL_MAX_NOTES];
     unsigned nnotes;

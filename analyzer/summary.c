@@ -139,3 +139,52 @@ char *pl_summaries_describe(const struct pl_summaries *sums,
         pl_strbuf_add(&sb, "-");
     return sb.text;
 }
+
+/* ---- PML010: PyMem/PyObject calls a helper makes ---- */
+
+static const char *find_gil_call(const struct pl_summaries *sums,
+                                 const struct pl_node *n, bool *takes_gil)
+{
+    if (!n)
+        return NULL;
+    if (n->kind == PL_N_CALL && n->name) {
+        const struct pl_api *api = pl_api_lookup(n->name);
+        if (api && (api->flags & PL_AF_GIL_ACQUIRE))
+            *takes_gil = true;
+        if (api && (api->family == PL_FAM_MEM || api->family == PL_FAM_OBJ) &&
+            (api->role == PL_API_ALLOC || api->role == PL_API_REALLOC ||
+             api->role == PL_API_FREE))
+            return n->name;
+        const char *inner = pl_summary_gil_call(sums, n->name);
+        if (inner)
+            return n->name;
+    }
+    for (unsigned i = 0; i < n->nkids; i++) {
+        const char *inner = find_gil_call(sums, n->kids[i], takes_gil);
+        if (inner)
+            return inner;
+    }
+    return NULL;
+}
+
+const char *pl_summary_gil_call(const struct pl_summaries *sums,
+                                const char *name)
+{
+    if (!sums || !name)
+        return NULL;
+    for (size_t i = 0; i < sums->len; i++) {
+        struct pl_summary *sum = &sums->items[i];
+        if (strcmp(sum->name, name) != 0)
+            continue;
+        if (sum->gil_state == 0) {
+            sum->gil_state = 1; /* recursion finds nothing more */
+            const struct pl_function *fn = &sums->unit->funcs[i];
+            bool takes_gil = false;
+            const char *inner = find_gil_call(sums, fn->body, &takes_gil);
+            sum->gil_call = takes_gil ? NULL : inner;
+            sum->gil_state = 2;
+        }
+        return sum->gil_state == 2 ? sum->gil_call : NULL;
+    }
+    return NULL;
+}

@@ -15,7 +15,8 @@
 
 static void check(const struct pl_event *ev, struct pl_reporter *r)
 {
-    if (ev->kind != PL_EV_LEAK || !ev->error_path || ev->lost_by_realloc)
+    if (ev->kind != PL_EV_LEAK || !ev->error_path || ev->lost_by_realloc ||
+        ev->api_buffer)
         return;
     const char *fn = ev->fn ? ev->fn->name : "the function";
     if (ev->exit_what && strcmp(ev->exit_what, "returns") != 0)

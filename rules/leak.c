@@ -14,7 +14,8 @@
 
 static void check(const struct pl_event *ev, struct pl_reporter *r)
 {
-    if (ev->kind != PL_EV_LEAK || ev->error_path || ev->lost_by_realloc)
+    if (ev->kind != PL_EV_LEAK || ev->error_path || ev->lost_by_realloc ||
+        ev->api_buffer)
         return;
     pl_report(r, "PML006", ev, ev->line, ev->col,
               "memory allocated by %s is never released: %s at line %u",

@@ -12,8 +12,8 @@
 
 static void check(const struct pl_event *ev, struct pl_reporter *r)
 {
-    if (ev->kind != PL_EV_RELEASE_MISMATCH)
-        return;
+    if (ev->kind != PL_EV_RELEASE_MISMATCH || ev->api_buffer)
+        return; /* an API buffer's is PML013's */
     pl_report(r, "PML002", ev, ev->line, ev->col,
               "'%s' was allocated by %s (%s family) but released by %s; "
               "use %s",

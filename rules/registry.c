@@ -16,6 +16,12 @@ extern const struct pl_rule pl_rule_use_after_free;
 extern const struct pl_rule pl_rule_leak_on_error_path;
 extern const struct pl_rule pl_rule_leak;
 extern const struct pl_rule pl_rule_realloc_loses_block;
+extern const struct pl_rule pl_rule_no_exception_on_failure;
+extern const struct pl_rule pl_rule_size_overflow;
+extern const struct pl_rule pl_rule_alloc_without_gil;
+extern const struct pl_rule pl_rule_free_non_heap;
+extern const struct pl_rule pl_rule_free_borrowed;
+extern const struct pl_rule pl_rule_api_buffer_leak;
 
 static const struct pl_rule *const registry[] = {
     &pl_rule_unchecked_alloc,    /* PML001 */
@@ -25,6 +31,12 @@ static const struct pl_rule *const registry[] = {
     &pl_rule_leak_on_error_path, /* PML005 */
     &pl_rule_leak,               /* PML006 */
     &pl_rule_realloc_loses_block, /* PML007 */
+    &pl_rule_no_exception_on_failure, /* PML008 */
+    &pl_rule_size_overflow,      /* PML009 */
+    &pl_rule_alloc_without_gil,  /* PML010 */
+    &pl_rule_free_non_heap,      /* PML011 */
+    &pl_rule_free_borrowed,      /* PML012 */
+    &pl_rule_api_buffer_leak,    /* PML013 */
 };
 
 const struct pl_rule *const *pl_rules(size_t *count)

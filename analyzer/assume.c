@@ -17,7 +17,7 @@ struct pl_value pl_peek(struct pl_engine *e, struct pl_state *st,
 {
     uint32_t key;
     const struct pl_node *s = pl_node_strip(n);
-    if (s->kind == PL_N_INT)
+    if (s->kind == PL_N_INT || (s->kind == PL_N_SIZEOF && s->value >= 0))
         return pl_int_value(s->value);
     if (s->kind == PL_N_STRING) {
         struct pl_value v = {PL_V_STRING, false, -1, 0};
@@ -233,6 +233,9 @@ bool pl_assume(struct pl_engine *e, struct pl_state *st,
     if (s->kind == PL_N_UNARY && s->op == PL_OP_NOT)
         return pl_assume(e, st, s->kids[0], !truth);
     pl_note_guard(e, st, s);
+    if (truth && s->kind == PL_N_CALL && s->name &&
+        strcmp(s->name, "PyErr_Occurred") == 0)
+        st->no_exc_line = 0; /* an exception is set on this path */
     if (s->kind == PL_N_BINARY && (s->op == PL_OP_EQ || s->op == PL_OP_NE)) {
         bool nonzero = (s->op == PL_OP_NE) == truth;
         struct pl_value l = pl_peek(e, st, s->kids[0]);

@@ -38,7 +38,7 @@ enum pl_node_kind {
     PL_N_CAST,     /* kids: operand */
     PL_N_INT,      /* value */
     PL_N_STRING,   /* name: the spelling, quotes included */
-    PL_N_SIZEOF,   /* not evaluated */
+    PL_N_SIZEOF,   /* not evaluated; value: the size, or -1 when unknown */
     PL_N_STMTEXPR, /* kids: compound */
     PL_N_INITLIST, /* kids: elements */
     PL_N_TEMP,     /* a value the CFG builder hoisted; name: "$tN" */

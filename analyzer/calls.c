@@ -119,28 +119,38 @@ static struct pl_value parse_outputs(struct pl_engine *e, struct pl_state *st,
                     ? pl_argparse_outputs(fmt->name, out, 32)
                     : -1;
     struct pl_value result = pl_unknown_value;
-    for (int i = 0; i < count && i < 32 && first + i < n->nkids; i++) {
-        const struct pl_node *arg = n->kids[first + i];
-        if (out[i] == PL_OUT_BORROWED) {
-            store_through(e, st, arg, borrowed_value(e, n->name));
-        } else if (out[i] == PL_OUT_VIEW) {
+    for (unsigned k = 1; k < n->nkids; k++) {
+        const struct pl_node *arg = n->kids[k];
+        int i = (int)k - (int)first;
+        enum pl_fmt_out role = i >= 0 && i < count && i < 32 ? out[i]
+                                                             : PL_OUT_OTHER;
+        if (role == PL_OUT_BORROWED) {
+            if (!store_through(e, st, arg, borrowed_value(e, n->name)))
+                address_taken(e, st, arg);
+        } else if (role == PL_OUT_VIEW) {
             view_filled(e, st, arg, n->name);
-        } else if (out[i] == PL_OUT_BUFFER) {
+        } else if (role == PL_OUT_BUFFER) {
             /* es#/et# with a buffer of the caller's fill that buffer */
             struct pl_value cur = value_through(e, st, arg);
-            if (cur.kind == PL_V_STACK || cur.kind == PL_V_BLOCK)
+            if (cur.kind == PL_V_STACK || cur.kind == PL_V_BLOCK ||
+                cur.kind == PL_V_BORROWED)
                 continue;
             struct pl_value v = new_allocation(e, st, n, PL_FAM_MEM);
-            if (v.kind != PL_V_BLOCK)
+            if (v.kind != PL_V_BLOCK) {
+                address_taken(e, st, arg);
                 continue;
+            }
             st->blocks[v.block].flags |= PL_BF_API_BUFFER;
             if (!store_through(e, st, arg, v) || result.kind == PL_V_BLOCK) {
                 /* one value can stand for the call's result: a second
                    buffer is not followed */
                 pl_escape(e, st, v);
+                address_taken(e, st, arg);
                 continue;
             }
             result = v;
+        } else {
+            address_taken(e, st, arg);
         }
     }
     return result;
@@ -284,6 +294,10 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
             pl_release(e, st, args[0], n, n->kids[1], api->family, n->name,
                     true);
         return pl_unknown_value;
+    case PL_API_ARGPARSE:
+        for (unsigned i = 0; i < nargs; i++)
+            pl_use_pass(e, st, args[i], n->kids[i + 1], what);
+        return parse_outputs(e, st, n, api);
     default:
         break;
     }
@@ -305,8 +319,6 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
         else if (api->flags & PL_AF_OUT_VIEW)
             view_filled(e, st, out, n->name);
     }
-    if (api->role == PL_API_ARGPARSE)
-        return parse_outputs(e, st, n, api);
     if (api->role == PL_API_BORROWS) {
         /* a capsule's destructor, void f(PyObject *), owns its pointer */
         if (strcmp(n->name, "PyCapsule_GetPointer") == 0 &&

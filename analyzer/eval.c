@@ -473,7 +473,7 @@ struct pl_value pl_eval(struct pl_engine *e, struct pl_state *st,
     case PL_N_CAST:
         return pl_eval(e, st, n->kids[0]);
     case PL_N_SIZEOF:
-        return pl_unknown_value;
+        return n->value >= 0 ? pl_int_value(n->value) : pl_unknown_value;
     case PL_N_MEMBER: {
         uint32_t key;
         if (n->flags & PL_F_ARROW) {

@@ -19,8 +19,15 @@ static void split_lines(struct pl_unit *unit, struct pl_source *src,
  * below it. */
 static const char *shown_path(struct lowering *lw, CXFile file)
 {
-    CXString name = clang_getFileName(file);
+    /* the real path: an included file's name is relative to the
+       compile command's directory, not to ours */
+    CXString name = clang_File_tryGetRealPathName(file);
     const char *full = clang_getCString(name);
+    if (!full || !*full) {
+        clang_disposeString(name);
+        name = clang_getFileName(file);
+        full = clang_getCString(name);
+    }
     char cwd[4096];
     const char *shown = full ? full : "?";
     if (full && getcwd(cwd, sizeof cwd)) {

@@ -147,6 +147,20 @@ static struct pl_node *lower_declref(struct lowering *lw, CXCursor c)
         bool local = clang_getCursorKind(parent) == CXCursor_FunctionDecl &&
                      sc != CX_SC_Static && sc != CX_SC_Extern;
         node->flags |= local ? PL_F_LOCAL : PL_F_GLOBAL;
+        CXType type = clang_getCursorType(ref);
+        if (!local && clang_isConstQualifiedType(type) &&
+            !(node->flags & (PL_F_POINTER | PL_F_ARRAY | PL_F_RECORD))) {
+            /* 'static const size_t N = 16': a constant */
+            CXEvalResult r = clang_Cursor_Evaluate(c);
+            if (r) {
+                if (clang_EvalResult_getKind(r) == CXEval_Int) {
+                    node->kind = PL_N_INT;
+                    node->value = clang_EvalResult_getAsLongLong(r);
+                    node->flags = 0;
+                }
+                clang_EvalResult_dispose(r);
+            }
+        }
     } else {
         node->flags |= PL_F_GLOBAL;
     }
@@ -338,10 +352,21 @@ static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c)
         node = new_node(lw, PL_N_INT, c, 0);
         node->flags |= PL_F_NULL;
         break;
-    case CXCursor_UnaryExpr: /* sizeof, alignof: operand not evaluated */
+    case CXCursor_UnaryExpr: { /* sizeof, alignof: operand not evaluated */
+        node = new_node(lw, PL_N_SIZEOF, c, 0);
+        node->value = -1;
+        CXEvalResult r = clang_Cursor_Evaluate(c);
+        if (r) {
+            if (clang_EvalResult_getKind(r) == CXEval_Int)
+                node->value = clang_EvalResult_getAsLongLong(r);
+            clang_EvalResult_dispose(r);
+        }
+        break;
+    }
     case CXCursor_FloatingLiteral:
     case CXCursor_GenericSelectionExpr:
         node = new_node(lw, PL_N_SIZEOF, c, 0);
+        node->value = -1;
         break;
     case CXCursor_StmtExpr: {
         struct cursor_list kids;

@@ -100,6 +100,10 @@ static const struct pl_node *unguarded_factor(struct pl_engine *e,
             bool rmul = r->kind == PL_N_BINARY && r->op == PL_OP_MUL;
             if (at_most_one(e, st, l) || at_most_one(e, st, r))
                 return NULL; /* 'len <= 0' on this path: cannot grow */
+            struct pl_value lv = pl_peek(e, st, l), rv = pl_peek(e, st, r);
+            if ((lv.kind == PL_V_INT && lv.ival == 1) ||
+                (rv.kind == PL_V_INT && rv.ival == 1))
+                return NULL; /* n * sizeof(char) is n */
             if (!lmul && !guarded(e, st, l))
                 return l;
             if (!rmul && !guarded(e, st, r))

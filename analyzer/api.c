@@ -433,6 +433,63 @@ const struct pl_api *pl_api_lookup(const char *name)
                    sizeof api_table[0], compare_entry);
 }
 
+static int compare_project(const void *key, const void *entry)
+{
+    return strcmp(key, ((const struct pl_api *)entry)->name);
+}
+
+const struct pl_api *pl_api_find(const struct pl_project *project,
+                                 const char *name)
+{
+    if (!name)
+        return NULL;
+    if (project && project->len) {
+        const struct pl_api *own =
+            bsearch(name, project->entries, project->len,
+                    sizeof project->entries[0], compare_project);
+        if (own)
+            return own;
+    }
+    return pl_api_lookup(name);
+}
+
+bool pl_project_is_noreturn(const void *project, const char *name)
+{
+    const struct pl_api *api = pl_api_find(project, name);
+    return api && (api->flags & PL_AF_NORETURN);
+}
+
+/* Families from configuration files: registered before any thread
+ * starts, read-only afterwards. */
+static struct {
+    char *name, *release;
+} project_families[PL_MAX_PROJECT_FAMILIES];
+static unsigned nproject_families;
+
+enum pl_family pl_family_register(const char *name, const char *release_name)
+{
+    for (unsigned i = 0; i < nproject_families; i++)
+        if (strcmp(project_families[i].name, name) == 0)
+            return (enum pl_family)(PL_FAM_PROJECT + i);
+    if (nproject_families == PL_MAX_PROJECT_FAMILIES)
+        return PL_FAM_NONE;
+    project_families[nproject_families].name = strdup(name);
+    project_families[nproject_families].release =
+        strdup(release_name ? release_name : "its release function");
+    if (!project_families[nproject_families].name ||
+        !project_families[nproject_families].release)
+        return PL_FAM_NONE;
+    return (enum pl_family)(PL_FAM_PROJECT + nproject_families++);
+}
+
+static const char *project_family(enum pl_family family, bool release)
+{
+    unsigned i = (unsigned)family - PL_FAM_PROJECT;
+    if (family < PL_FAM_PROJECT || i >= nproject_families)
+        return NULL;
+    return release ? project_families[i].release : project_families[i].name;
+}
+
 bool pl_api_keeps_pointer(const char *name)
 {
     if (!name)
@@ -540,6 +597,8 @@ const char *pl_api_display_name(const char *name)
 
 const char *pl_family_release_name(enum pl_family family)
 {
+    if (project_family(family, true))
+        return project_family(family, true);
     switch (family) {
     case PL_FAM_MEM:
         return "PyMem_Free";
@@ -556,6 +615,8 @@ const char *pl_family_release_name(enum pl_family family)
 
 const char *pl_family_name(enum pl_family family)
 {
+    if (project_family(family, false))
+        return project_family(family, false);
     switch (family) {
     case PL_FAM_MEM:
         return "PyMem";

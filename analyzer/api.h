@@ -10,6 +10,7 @@
 #define PL_API_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum pl_family {
     PL_FAM_NONE,
@@ -17,7 +18,10 @@ enum pl_family {
     PL_FAM_RAW,  /* PyMem_RawMalloc ... PyMem_RawFree */
     PL_FAM_OBJ,  /* PyObject_Malloc ... PyObject_Free */
     PL_FAM_LIBC, /* malloc ... free */
+    PL_FAM_PROJECT, /* first of the families a configuration declares */
 };
+
+#define PL_MAX_PROJECT_FAMILIES 32
 
 enum pl_api_role {
     PL_API_UNKNOWN,      /* not in the table: may take over its arguments */
@@ -64,6 +68,28 @@ const struct pl_api *pl_api_table(unsigned *count);
 
 /* Look 'name' up. Returns a static entry, or NULL when unknown. */
 const struct pl_api *pl_api_lookup(const char *name);
+
+/* A project's own functions (from its configuration file): entries
+ * sorted by name, which come before the table. */
+struct pl_project {
+    struct pl_api *entries;     /* names owned by the project */
+    size_t len;
+};
+
+/* Look 'name' up in 'project' (may be NULL), then in the table. */
+const struct pl_api *pl_api_find(const struct pl_project *project,
+                                 const char *name);
+
+/* pl_api_is_noreturn() that also knows 'project' (a struct pl_project *
+ * or NULL), in the form the CFG builder takes. */
+bool pl_project_is_noreturn(const void *project, const char *name);
+
+/*
+ * A project's allocator family named 'name' whose deallocator is
+ * 'release_name' (copied): its id, the same for the same name. Call before
+ * analysis starts (not thread-safe); PL_FAM_NONE when there are too many.
+ */
+enum pl_family pl_family_register(const char *name, const char *release_name);
 
 /*
  * True when library function 'name' may keep a pointer passed to it

@@ -27,7 +27,8 @@ struct builder {
     unsigned cur;     /* block receiving elements */
     struct label_entry *labels;
     size_t nlabels, labels_cap;
-    bool (*is_noreturn)(const char *name);
+    bool (*is_noreturn)(const void *ctx, const char *name);
+    const void *noreturn_ctx;
     unsigned next_node_id;
 };
 
@@ -147,7 +148,7 @@ static bool calls_noreturn(const struct builder *b, const struct pl_node *n)
 {
     if (!n || n->kind == PL_N_SIZEOF || !b->is_noreturn)
         return false;
-    if (n->kind == PL_N_CALL && n->name && b->is_noreturn(n->name))
+    if (n->kind == PL_N_CALL && n->name && b->is_noreturn(b->noreturn_ctx, n->name))
         return true;
     if (n->kind == PL_N_STMTEXPR)
         return false;
@@ -552,12 +553,15 @@ static void lower_stmt(struct builder *b, const struct pl_node *s,
 }
 
 struct pl_cfg *pl_cfg_build(const struct pl_function *fn,
-                            bool (*is_noreturn)(const char *name))
+                            bool (*is_noreturn)(const void *ctx,
+                                                const char *name),
+                            const void *ctx)
 {
     struct pl_cfg *cfg = pl_xcalloc(1, sizeof *cfg);
     cfg->fn = fn;
     pl_arena_init(&cfg->arena);
     struct builder b = {.cfg = cfg, .is_noreturn = is_noreturn,
+                         .noreturn_ctx = ctx,
                         .next_node_id = fn->node_count};
     cfg->entry = new_block(&b);
     b.cur = cfg->entry;

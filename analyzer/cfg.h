@@ -45,13 +45,15 @@ struct pl_cfg {
 };
 
 /*
- * Build the CFG of 'fn'. The 'is_noreturn' callback names the functions
- * whose calls end a path (may be NULL).
+ * Build the CFG of 'fn'. The 'is_noreturn' callback (may be NULL) names
+ * the functions whose calls end a path; 'ctx' is passed to it.
  * Ownership: the caller frees the result with pl_cfg_free(); it borrows
  * 'fn', which must outlive it.
  */
 struct pl_cfg *pl_cfg_build(const struct pl_function *fn,
-                            bool (*is_noreturn)(const char *name));
+                            bool (*is_noreturn)(const void *ctx,
+                                                const char *name),
+                            const void *ctx);
 
 /* Free 'cfg' and everything it holds; NULL is a no-op. */
 void pl_cfg_free(struct pl_cfg *cfg);

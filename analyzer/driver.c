@@ -6,6 +6,7 @@
 #include "driver.h"
 #include "../rules/rule.h"
 #include "report.h"
+#include "suppress.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,13 +36,15 @@ static void analyze(CXIndex index, struct pl_job *job,
                                 job->path,
                                 (const char *const *)job->args.argv,
                                 (int)job->args.argc);
+    unit.project = job->project;
     if (job->status == 0) {
         job->nerrors = unit.nerrors;
         job->first_error = unit.first_error;
         unit.first_error = NULL;
         struct pl_summaries *sums = pl_summaries_new(&unit, &job->stats);
         struct event_sink sink = {rules, nrules,
-                                  {&job->findings, &unit, job->path, NULL}};
+                                  {&job->findings, &unit, job->path, NULL,
+                                   &job->used_suppressions}};
         for (size_t i = 0; i < unit.nfuncs; i++) {
             if (pl_unit_function_has_errors(&unit, &unit.funcs[i])) {
                 job->skipped++; /* a broken tree would only mislead */
@@ -55,6 +58,13 @@ static void analyze(CXIndex index, struct pl_job *job,
                             &job->stats);
         }
         pl_summaries_free(sums);
+        for (size_t s = 0; s < unit.nsources; s++) {
+            const struct pl_source *src = &unit.sources[s];
+            for (size_t k = 1; k < src->nlines; k++)
+                if (pl_is_suppression(src->lines[k]))
+                    pl_lines_add(&job->suppressions, src->path, (unsigned)k,
+                                 src->lines[k]);
+        }
     }
     pl_unit_release(&unit);
 }
@@ -78,7 +88,11 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&w->lock);
         if (i >= w->njobs)
             break;
-        analyze(index, &w->jobs[i], w->rules, w->nrules);
+        struct pl_job *job = &w->jobs[i];
+        if (job->rules)
+            analyze(index, job, job->rules, job->nrules);
+        else
+            analyze(index, job, w->rules, w->nrules);
     }
     clang_disposeIndex(index);
     return NULL;
@@ -113,6 +127,8 @@ void pl_job_release(struct pl_job *job)
     free(job->parse_path);
     job->parse_path = NULL;
     pl_findings_release(&job->findings);
+    pl_lines_release(&job->suppressions);
+    pl_lines_release(&job->used_suppressions);
     free(job->first_error);
     job->first_error = NULL;
 }

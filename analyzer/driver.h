@@ -17,6 +17,12 @@ struct pl_job {
     const char *path;     /* as shown to users; borrowed */
     char *parse_path;     /* absolute path given to libclang; owned */
     struct pl_argv args;  /* compiler arguments, owned by the job */
+    const struct pl_rule *const *rules; /* the rules for this file (its
+                                           configuration's), borrowed */
+    size_t nrules;
+    const struct pl_project *project; /* its own functions, or NULL */
+    /* results: suppression comments in the file, and those used */
+    struct pl_lines suppressions, used_suppressions;
     /* results */
     struct pl_findings findings;
     int status;           /* 0, or -1 when the file could not be analyzed */
@@ -28,8 +34,9 @@ struct pl_job {
 };
 
 /*
- * Analyze every job with the 'nrules' rules in 'rules' on 'nthreads'
- * threads. Fills each job's results; reports nothing itself.
+ * Analyze every job with its own rules (or else the 'nrules' rules in
+ * 'rules') on 'nthreads' threads. Fills each job's results; reports
+ * nothing itself.
  */
 void pl_driver_run(struct pl_job *jobs, size_t njobs,
                    const struct pl_rule *const *rules, size_t nrules,

@@ -153,8 +153,8 @@ static bool realloc_of(struct pl_engine *e, const struct pl_node *rhs,
             }
         return false;
     }
-    const struct pl_api *api = s->kind == PL_N_CALL ? pl_api_lookup(s->name)
-                                                    : NULL;
+    const struct pl_api *api =
+        s->kind == PL_N_CALL ? pl_api_find(e->unit->project, s->name) : NULL;
     return api && api->role == PL_API_REALLOC && s->nkids >= 2 &&
            pl_lvalue_text(s->kids[1], text, size);
 }

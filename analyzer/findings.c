@@ -145,3 +145,33 @@ void pl_findings_print(const struct pl_findings *f, FILE *out, bool color)
     for (size_t i = 0; i < f->len; i++)
         print_one(&f->items[i], out, color);
 }
+
+/* ---- places ---- */
+
+void pl_lines_add(struct pl_lines *l, const char *file, unsigned line,
+                  const char *text)
+{
+    if (pl_lines_has(l, file, line))
+        return;
+    struct pl_line_ref ref = {pl_xstrdup(file), line,
+                              text ? pl_xstrdup(text) : NULL};
+    PL_PUSH(l->items, l->len, l->cap, ref);
+}
+
+bool pl_lines_has(const struct pl_lines *l, const char *file, unsigned line)
+{
+    for (size_t i = 0; i < l->len; i++)
+        if (l->items[i].line == line && strcmp(l->items[i].file, file) == 0)
+            return true;
+    return false;
+}
+
+void pl_lines_release(struct pl_lines *l)
+{
+    for (size_t i = 0; i < l->len; i++) {
+        free(l->items[i].file);
+        free(l->items[i].text);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}

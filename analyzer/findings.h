@@ -54,6 +54,23 @@ void pl_findings_sort(struct pl_findings *f);
  * pl_findings_sort(). */
 void pl_findings_unique(struct pl_findings *f);
 
+/* Places in files (suppression comments met, or used). */
+struct pl_line_ref {
+    char *file;
+    unsigned line;
+    char *text;     /* the line, or NULL */
+};
+struct pl_lines {
+    struct pl_line_ref *items;
+    size_t len, cap;
+};
+
+/* Add a place (copies the strings; 'text' may be NULL). */
+void pl_lines_add(struct pl_lines *l, const char *file, unsigned line,
+                  const char *text);
+bool pl_lines_has(const struct pl_lines *l, const char *file, unsigned line);
+void pl_lines_release(struct pl_lines *l);
+
 /* Print all findings as text to 'out'; 'color' adds ANSI colours. */
 void pl_findings_print(const struct pl_findings *f, FILE *out, bool color);
 

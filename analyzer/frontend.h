@@ -5,6 +5,7 @@
 #ifndef PL_FRONTEND_H
 #define PL_FRONTEND_H
 
+#include "api.h"
 #include "ast.h"
 #include "util.h"
 
@@ -35,6 +36,8 @@ struct pl_unit {
                                     PyTypeObject, PyType_Slot[], ...);
                                     arena strings */
     size_t ntable_funcs, table_funcs_cap;
+    const struct pl_project *project; /* the project's own functions
+                                         (its configuration), or NULL */
 };
 
 /*

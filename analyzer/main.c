@@ -3,6 +3,7 @@
  * and their compile flags, run the analysis, print findings, and turn the
  * outcome into an exit status (the only file that exits).
  */
+#include "config.h"
 #include "driver.h"
 #include "flags.h"
 #include "sources.h"
@@ -29,6 +30,9 @@ struct options {
     struct pl_argv excludes;
     const char *enable;
     const char *disable;
+    const char *config;       /* --config FILE */
+    bool no_config;
+    bool report_unused;       /* --report-unused-suppressions */
     unsigned jobs;
     bool color;
     bool stats;
@@ -52,6 +56,11 @@ static void usage(FILE *out)
         "  --exclude GLOB     skip paths matching GLOB (repeatable)\n"
         "  --enable LIST      run only these rules (ids or names, comma-separated)\n"
         "  --disable LIST     do not run these rules\n"
+        "  --config FILE      use this configuration for every file (default: the\n"
+        "                     nearest " PL_CONFIG_NAME " above each file)\n"
+        "  --no-config        ignore configuration files\n"
+        "  --report-unused-suppressions\n"
+        "                     report suppression comments that match no finding\n"
         "  --list-rules       list the rules and exit\n"
         "  --explain RULE     explain a rule and exit\n"
         "  -j N               analyze N files in parallel (default: CPU count)\n"
@@ -107,18 +116,19 @@ static int mark_rules(const char *list, bool *on, bool value)
     return rc;
 }
 
-/* Fill 'chosen' with the enabled rules; returns -1 on an unknown name. */
-static int choose_rules(const struct options *o,
+/* Fill 'chosen' with the rules 'enable' and 'disable' (comma-separated
+ * lists or NULL) leave on; returns -1 on an unknown name. */
+static int choose_rules(const char *enable, const char *disable,
                         const struct pl_rule **chosen, size_t *nchosen)
 {
     size_t n;
     const struct pl_rule *const *rules = pl_rules(&n);
     bool on[64];
     for (size_t i = 0; i < n; i++)
-        on[i] = o->enable == NULL;
-    if (o->enable && mark_rules(o->enable, on, true) < 0)
+        on[i] = enable == NULL;
+    if (enable && mark_rules(enable, on, true) < 0)
         return -1;
-    if (o->disable && mark_rules(o->disable, on, false) < 0)
+    if (disable && mark_rules(disable, on, false) < 0)
         return -1;
     *nchosen = 0;
     for (size_t i = 0; i < n; i++)
@@ -139,7 +149,8 @@ static int parse_jobs(const char *text, unsigned *jobs)
 
 enum {
     OPT_PYTHON = 256, OPT_EXTRA, OPT_EXCLUDE, OPT_ENABLE, OPT_DISABLE,
-    OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION,
+    OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
+    OPT_NO_CONFIG, OPT_UNUSED,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -156,6 +167,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"no-color", no_argument, NULL, OPT_NOCOLOR},
         {"stats", no_argument, NULL, OPT_STATS},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"no-config", no_argument, NULL, OPT_NO_CONFIG},
+        {"report-unused-suppressions", no_argument, NULL, OPT_UNUSED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -179,6 +193,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_NOCOLOR: o->color = false; break;
         case OPT_STATS: o->stats = true; break;
         case OPT_VERSION: printf("pymem-lint %s\n", PL_VERSION); return 0;
+        case OPT_CONFIG: o->config = optarg; break;
+        case OPT_NO_CONFIG: o->no_config = true; break;
+        case OPT_UNUSED: o->report_unused = true; break;
         default:
             if (optopt && optopt < 256)
                 pl_error("invalid option '-%c' (try --help)", optopt);
@@ -232,11 +249,67 @@ static int report_file_problems(const struct pl_job *jobs, size_t njobs)
     return failed;
 }
 
+/* The rules of each configuration met (the command line's enable and
+ * disable lists win over a configuration's). */
+struct rule_set {
+    const struct pl_config *config;
+    const struct pl_rule *rules[64];
+    size_t nrules;
+    bool valid;
+};
+
+/* Ownership: each set is heap-allocated (jobs point into it) and freed
+ * by the caller, with the array. */
+static const struct rule_set *rules_for(const struct options *o,
+                                        const struct pl_config *cfg,
+                                        struct rule_set ***sets,
+                                        size_t *nsets, size_t *cap)
+{
+    for (size_t i = 0; i < *nsets; i++)
+        if ((*sets)[i]->config == cfg)
+            return (*sets)[i];
+    struct rule_set *set = pl_xcalloc(1, sizeof *set);
+    set->config = cfg;
+    /* either list on the command line replaces both of the file's */
+    bool own = cfg && !o->enable && !o->disable;
+    const char *enable = own ? cfg->enable : o->enable;
+    const char *disable = own ? cfg->disable : o->disable;
+    set->valid = choose_rules(enable, disable, set->rules, &set->nrules) == 0;
+    if (!set->valid && cfg && (enable != o->enable || disable != o->disable))
+        pl_error("in configuration '%s': unknown rule (see above)",
+                 cfg->path);
+    PL_PUSH(*sets, *nsets, *cap, set);
+    return set;
+}
+
+/* Suppression comments of the analyzed files that no finding used. */
+static void report_unused(const struct pl_job *jobs, size_t njobs,
+                          struct pl_findings *all)
+{
+    struct pl_lines used = {0};
+    for (size_t i = 0; i < njobs; i++)
+        for (size_t k = 0; k < jobs[i].used_suppressions.len; k++)
+            pl_lines_add(&used, jobs[i].used_suppressions.items[k].file,
+                         jobs[i].used_suppressions.items[k].line, NULL);
+    for (size_t i = 0; i < njobs; i++)
+        for (size_t k = 0; k < jobs[i].suppressions.len; k++) {
+            const struct pl_line_ref *s = &jobs[i].suppressions.items[k];
+            if (pl_lines_has(&used, s->file, s->line))
+                continue;
+            const char *mark = s->text ? strstr(s->text, "pymem-lint:") : NULL;
+            unsigned col = mark ? (unsigned)(mark - s->text) + 1 : 1;
+            pl_findings_add(all, "unused-suppression", s->file, s->line, col,
+                            "this suppression comment matches no finding",
+                            s->text, NULL, 0);
+        }
+    pl_lines_release(&used);
+}
+
 static int run(struct options *o, char **paths, size_t npaths)
 {
     const struct pl_rule *chosen[64];
     size_t nchosen;
-    if (choose_rules(o, chosen, &nchosen) < 0)
+    if (choose_rules(o->enable, o->disable, chosen, &nchosen) < 0)
         return EXIT_TROUBLE;
     struct pl_argv files;
     pl_argv_init(&files);
@@ -246,12 +319,22 @@ static int run(struct options *o, char **paths, size_t npaths)
         pl_argv_release(&files);
         return EXIT_TROUBLE;
     }
+    struct pl_configs *configs = pl_configs_new(o->config, o->no_config);
+    struct rule_set **sets = NULL;
+    size_t nsets = 0, sets_cap = 0;
     struct pl_job *jobs = pl_xcalloc(files.argc ? files.argc : 1,
                                      sizeof *jobs);
     size_t njobs = 0;
     for (size_t i = 0; i < files.argc; i++) {
         struct pl_job *job = &jobs[njobs];
         job->path = files.argv[i];
+        const struct pl_config *cfg = NULL;
+        if (pl_config_for(configs, job->path, &cfg) < 0) {
+            errors++; /* reported; its files are not analyzed */
+            continue;
+        }
+        if (pl_config_excludes(cfg, job->path))
+            continue;
         pl_argv_init(&job->args);
         pl_findings_init(&job->findings);
         if (pl_flags_for(flags, job->path, &job->args) < 0) {
@@ -259,6 +342,24 @@ static int run(struct options *o, char **paths, size_t npaths)
             errors++;
             continue;
         }
+        if (cfg && cfg->extra_args.argc) {
+            /* the configuration's arguments, then the command line's
+               again so that they win */
+            for (size_t k = 0; k < cfg->extra_args.argc; k++)
+                pl_argv_push(&job->args, cfg->extra_args.argv[k]);
+            for (size_t k = 0; k < o->extra.argc; k++)
+                pl_argv_push(&job->args, o->extra.argv[k]);
+        }
+        const struct rule_set *set =
+            rules_for(o, cfg, &sets, &nsets, &sets_cap);
+        if (!set->valid) {
+            pl_argv_release(&job->args);
+            errors++;
+            continue;
+        }
+        job->rules = set->rules;
+        job->nrules = set->nrules;
+        job->project = cfg ? &cfg->project : NULL;
         job->parse_path = realpath(job->path, NULL);
         njobs++;
     }
@@ -269,6 +370,8 @@ static int run(struct options *o, char **paths, size_t npaths)
     pl_findings_init(&all);
     for (size_t i = 0; i < njobs; i++)
         pl_findings_take(&all, &jobs[i].findings);
+    if (o->report_unused)
+        report_unused(jobs, njobs, &all);
     pl_findings_sort(&all);
     pl_findings_unique(&all);
     pl_findings_print(&all, stdout, o->color);
@@ -280,6 +383,10 @@ static int run(struct options *o, char **paths, size_t npaths)
     for (size_t i = 0; i < njobs; i++)
         pl_job_release(&jobs[i]);
     free(jobs);
+    for (size_t i = 0; i < nsets; i++)
+        free(sets[i]);
+    free(sets);
+    pl_configs_free(configs);
     pl_argv_release(&files);
     return status;
 }

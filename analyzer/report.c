@@ -66,9 +66,13 @@ void pl_report(struct pl_reporter *r, const char *rule_id,
 {
     if (r->unit && ev->fn && ev->fn->source < r->unit->nsources) {
         const struct pl_source *src = &r->unit->sources[ev->fn->source];
-        if (pl_suppressed(src->lines, src->nlines, line, rule_id,
-                          r->rule_name))
+        unsigned by = pl_suppressed(src->lines, src->nlines, line, rule_id,
+                                    r->rule_name);
+        if (by) {
+            if (r->used)
+                pl_lines_add(r->used, src->path, by, NULL);
             return;
+        }
     }
     char message[512];
     va_list ap;

@@ -14,6 +14,8 @@ struct pl_reporter {
     const struct pl_unit *unit;   /* for source lines */
     const char *file;             /* path shown to users */
     const char *rule_name;        /* name of the rule reporting now */
+    struct pl_lines *used;        /* suppression comments that matched a
+                                     finding (NULL: not recorded) */
 };
 
 /*

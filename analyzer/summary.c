@@ -65,7 +65,7 @@ static void compute(const struct pl_summaries *sums, size_t index)
     memset(&acc, 0, sizeof acc);
     for (int i = 0; i < 16; i++)
         acc.released_all[i] = true;
-    struct pl_cfg *cfg = pl_cfg_build(fn, pl_api_is_noreturn);
+    struct pl_cfg *cfg = pl_cfg_build(fn, pl_project_is_noreturn, sums->unit->project);
     struct pl_engine e = {.unit = sums->unit, .fn = fn, .cfg = cfg,
                           .sums = sums, .acc = &acc, .stats = NULL};
     pl_engine_run(&e);
@@ -148,7 +148,7 @@ static const char *find_gil_call(const struct pl_summaries *sums,
     if (!n)
         return NULL;
     if (n->kind == PL_N_CALL && n->name) {
-        const struct pl_api *api = pl_api_lookup(n->name);
+        const struct pl_api *api = pl_api_find(sums->unit->project, n->name);
         if (api && (api->flags & PL_AF_GIL_ACQUIRE))
             *takes_gil = true;
         if (api && (api->family == PL_FAM_MEM || api->family == PL_FAM_OBJ) &&

@@ -57,19 +57,32 @@ static bool comment_only(const char *text)
     return strncmp(text, "//", 2) == 0 || strncmp(text, "/*", 2) == 0;
 }
 
-bool pl_suppressed(char *const *lines, size_t nlines, unsigned line,
-                   const char *id, const char *name)
+unsigned pl_suppressed(char *const *lines, size_t nlines, unsigned line,
+                       const char *id, const char *name)
 {
     if (!lines)
-        return false;
+        return 0;
     if (line < nlines && has_directive(lines[line], "ignore", id, name))
-        return true;
+        return line;
     if (line >= 2 && line - 1 < nlines && comment_only(lines[line - 1]) &&
         has_directive(lines[line - 1], "ignore", id, name))
-        return true;
+        return line - 1;
     for (size_t i = 1; i < nlines; i++)
         if (strstr(lines[i], MARK) &&
             has_directive(lines[i], "ignore-file", id, name))
+            return (unsigned)i;
+    return 0;
+}
+
+bool pl_is_suppression(const char *text)
+{
+    for (const char *p = text ? strstr(text, MARK) : NULL; p;
+         p = strstr(p + 1, MARK)) {
+        const char *q = p + strlen(MARK);
+        while (*q == ' ')
+            q++;
+        if (strncmp(q, "ignore", 6) == 0)
             return true;
+    }
     return false;
 }

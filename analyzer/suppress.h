@@ -12,10 +12,14 @@
 #include <stddef.h>
 
 /*
- * True when the finding of rule 'id' (or 'name') at 'line' of the file
- * whose lines are 'lines' (1-based, 'nlines' long) is suppressed.
+ * When the finding of rule 'id' (or 'name') at 'line' of the file whose
+ * lines are 'lines' (1-based, 'nlines' long) is suppressed: the line of
+ * the comment that suppresses it; otherwise 0.
  */
-bool pl_suppressed(char *const *lines, size_t nlines, unsigned line,
-                   const char *id, const char *name);
+unsigned pl_suppressed(char *const *lines, size_t nlines, unsigned line,
+                       const char *id, const char *name);
+
+/* True when 'text' (one line) holds a suppression comment. */
+bool pl_is_suppression(const char *text);
 
 #endif

@@ -27,7 +27,7 @@ struct cfg_counts test_cfg_counts(const char *text)
     struct pl_unit unit;
     test_parse(&unit, text);
     assert_int_equal(unit.nfuncs, 1);
-    struct pl_cfg *cfg = pl_cfg_build(&unit.funcs[0], pl_api_is_noreturn);
+    struct pl_cfg *cfg = pl_cfg_build(&unit.funcs[0], pl_project_is_noreturn, NULL);
     bool *seen = calloc(cfg->nblocks, 1);
     size_t *stack = calloc(cfg->nblocks + 1, sizeof *stack);
     size_t top = 0;

@@ -214,7 +214,7 @@ static void test_labels_marked(void **state)
     struct pl_unit unit;
     test_parse(&unit, "int g(int); int f(int a) { while (a) a = g(a);"
                       " if (a) goto fail; return 0; fail: return -1; }");
-    struct pl_cfg *cfg = pl_cfg_build(&unit.funcs[0], NULL);
+    struct pl_cfg *cfg = pl_cfg_build(&unit.funcs[0], NULL, NULL);
     int error_labels = 0, loop_heads = 0;
     for (size_t i = 0; i < cfg->nblocks; i++) {
         error_labels += cfg->blocks[i].error_label;

@@ -67,6 +67,8 @@ static const struct pl_api api_table[] = {
     PARSE(PyArg_ParseTupleAndKeywords, 2, PL_AF_KEYWORDS, "arg.html#c.PyArg_ParseTupleAndKeywords"),
     READS(PyBool_FromLong, 0),
     KEEPS(PyBuffer_FillInfo),
+    ENTRY(PyBuffer_Release, PL_API_READS, NONE, 0, false, PL_AF_NO_STORE, -1,
+          PY_DOC("buffer.html#c.PyBuffer_Release")),
     BORROW(PyByteArray_AS_STRING, "bytearray.html#c.PyByteArray_AS_STRING"),
     BORROW(PyByteArray_AsString, "bytearray.html#c.PyByteArray_AsString"),
     READS_X(PyByteArray_FromObject, 0),

@@ -45,6 +45,9 @@ enum pl_api_flag {
     PL_AF_OUT_BORROWED = 1 << 6,/* *arg[out_arg] receives a lent buffer */
     PL_AF_OUT_VIEW = 1 << 7,    /* arg[out_arg] is a Py_buffer it fills */
     PL_AF_KEYWORDS = 1 << 8,    /* PL_API_ARGPARSE: (args, kw, fmt, kwlist) */
+    PL_AF_NO_STORE = 1 << 9,    /* writes no pointer a caller follows
+                                   through its arguments (PyBuffer_Release
+                                   leaves view.buf as it was) */
 };
 
 struct pl_api {

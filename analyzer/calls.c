@@ -306,7 +306,8 @@ static struct pl_value call_api(struct pl_engine *e, struct pl_state *st,
             pl_use_deref(e, st, args[i], n->kids[i + 1], what);
         else
             pl_use_pass(e, st, args[i], n->kids[i + 1], what);
-        address_taken(e, st, n->kids[i + 1]);
+        if (!(api->flags & PL_AF_NO_STORE))
+            address_taken(e, st, n->kids[i + 1]);
     }
     if (api->flags & PL_AF_GIL_RELEASE)
         st->gil_released_line = n->line;

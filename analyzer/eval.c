@@ -40,6 +40,12 @@ static struct pl_value eval_var(struct pl_engine *e, struct pl_state *st,
 {
     uint32_t key;
     if (pl_global_key(e, n, &key)) {
+        if (n->name && strcmp(n->name, "_PyByteArray_empty_string") == 0) {
+            struct pl_value lent = {PL_V_BORROWED, false, -1,
+                                    pl_keys_intern(&e->keys,
+                                                   "PyByteArray_AS_STRING")};
+            return lent; /* the other half of the macro before 3.11 */
+        }
         struct pl_value *g = pl_state_lookup(st, key);
         struct pl_value array = {PL_V_STACK, false, -1, key};
         if (n->flags & PL_F_ARRAY)
@@ -366,7 +372,9 @@ struct pl_value pl_arith(enum pl_op op, long long a, long long b,
             break;
         return pl_int_value((long long)((unsigned long long)a << b));
     case PL_OP_SHR:
-        if (b < 0 || b > 62)
+        /* a negative left side may be an unsigned value such as
+           '(size_t)-1' (PY_SSIZE_T_MAX before 3.11): not known */
+        if (b < 0 || b > 62 || a < 0)
             break;
         return pl_int_value(a >> b);
     default:
@@ -453,6 +461,20 @@ static struct pl_value eval_decl(struct pl_engine *e, struct pl_state *st,
     return v;
 }
 
+/* The macro whose expansion reads lent member 'n' of a bytes or
+ * bytearray object (PyBytes_AS_STRING and PyByteArray_AS_STRING are
+ * macros before Python 3.11), or NULL. */
+static const char *lent_member(const struct pl_node *n)
+{
+    if (!n->name || !n->in_macro)
+        return NULL;
+    if (strcmp(n->name, "ob_sval") == 0)
+        return "PyBytes_AS_STRING";
+    if (strcmp(n->name, "ob_start") == 0 || strcmp(n->name, "ob_bytes") == 0)
+        return "PyByteArray_AS_STRING";
+    return NULL;
+}
+
 /* ---- dispatch ---- */
 
 struct pl_value pl_eval(struct pl_engine *e, struct pl_state *st,
@@ -479,6 +501,12 @@ struct pl_value pl_eval(struct pl_engine *e, struct pl_state *st,
         if (n->flags & PL_F_ARROW) {
             struct pl_value base = pl_eval(e, st, n->kids[0]);
             pl_use_deref(e, st, base, n->kids[0], "dereferenced");
+            const char *lender = lent_member(n);
+            if (lender) {
+                struct pl_value v = {PL_V_BORROWED, false, -1,
+                                     pl_keys_intern(&e->keys, lender)};
+                return v;
+            }
         }
         if (pl_lvalue_key(e, n, &key)) {
             struct pl_value *v = pl_state_lookup(st, key);

@@ -5,9 +5,10 @@ expected-diagnostic comments in that file (the clang -verify dialect).
 
 Usage:
   verify.py [--pymem-lint EXE] FILE...     verify each FILE, exit 1 on any mismatch
-  verify.py --summary [--pymem-lint EXE] DIR...
+  verify.py --summary [--by-rule] [--pymem-lint EXE] DIR...
                                            verify every *.c under DIRs and print
                                            per-directory counts, precision and recall
+                                           (--by-rule: also per rule)
   verify.py --self-test                    run the verifier's own tests
 
 Comments understood in FILE (see STYLE.md, "Corpus tests"):
@@ -352,6 +353,7 @@ class Outcome:
         self.status = ''                # PASS, FAIL, XFAIL, XPASS, ERROR
         self.comparison = None
         self.known_to_fail = None
+        self.expectations = []
 
 
 def signal_name(num):
@@ -413,6 +415,7 @@ def verify_file(path, exe, out=sys.stdout, timeout=DEFAULT_TIMEOUT,
         outcome.status = 'ERROR'
         return outcome
     outcome.known_to_fail = spec.known_to_fail
+    outcome.expectations = spec.expectations
     args = ['--no-color'] + spec.run_args + [path]
     command = ' '.join(shlex.quote(a) for a in [exe] + args)
     try:
@@ -481,7 +484,52 @@ def ratio(num, den):
     return '%.3f' % (num / den) if den else '-'
 
 
-def summary(dirs, exe, out=sys.stdout, jobs=None, timeout=DEFAULT_TIMEOUT):
+RULE_RE = re.compile(r'\[([A-Za-z][A-Za-z0-9-]*)\]')
+
+
+def rule_of(text):
+    """The rule id in brackets in an expectation or a message, or '?'."""
+    found = RULE_RE.findall(text)
+    return found[-1] if found else '?'
+
+
+def rule_table(results, out):
+    """Print expected/found/matched per rule over 'results'."""
+    rules = {}
+
+    def row(rule):
+        return rules.setdefault(rule, {'expected': 0, 'found': 0,
+                                       'matched': 0})
+    for outcome, _ in results:
+        c = outcome.comparison
+        for e in outcome.expectations:
+            row(rule_of(e.text))['expected'] += e.count
+        if c is None:
+            continue
+        missing = {}
+        for e in c.missing:
+            missing[rule_of(e.text)] = missing.get(rule_of(e.text), 0) + 1
+        per_file = {}
+        for e in outcome.expectations:
+            per_file[rule_of(e.text)] = per_file.get(rule_of(e.text), 0) + e.count
+        for rule, n in per_file.items():
+            row(rule)['matched'] += n - missing.get(rule, 0)
+            row(rule)['found'] += n - missing.get(rule, 0)
+        for d in c.unexpected:
+            row(rule_of(d.message))['found'] += 1
+    print('%-20s %8s %6s %7s %9s %9s' % ('rule', 'expected', 'found',
+                                          'matched', 'precision', 'recall'),
+          file=out)
+    for rule in sorted(rules):
+        r = rules[rule]
+        print('%-20s %8d %6d %7d %9s %9s' % (
+            rule, r['expected'], r['found'], r['matched'],
+            ratio(r['matched'], r['found']),
+            ratio(r['matched'], r['expected'])), file=out)
+
+
+def summary(dirs, exe, out=sys.stdout, jobs=None, timeout=DEFAULT_TIMEOUT,
+            by_rule=False):
     """Verify every *.c under 'dirs'; print a table; return the exit status."""
     files = [f for d in dirs for f in find_c_files(d)]
     if not files:
@@ -537,6 +585,9 @@ def summary(dirs, exe, out=sys.stdout, jobs=None, timeout=DEFAULT_TIMEOUT):
     print('precision = matched / found, recall = matched / expected '
           '(files with a tool error count as finding nothing: %d)'
           % total['error'], file=out)
+    if by_rule:
+        print(file=out)
+        rule_table(results, out)
     return 0 if total['fail'] == 0 and total['error'] == 0 else 1
 
 
@@ -827,6 +878,8 @@ def main(argv=None):
                     help="run the verifier's own tests")
     ap.add_argument('--summary', action='store_true',
                     help='treat the arguments as directories and print counts')
+    ap.add_argument('--by-rule', action='store_true',
+                    help='with --summary, also print counts per rule')
     ap.add_argument('-j', '--jobs', type=int, default=None,
                     help='parallel files in --summary mode')
     ap.add_argument('--timeout', type=int, default=DEFAULT_TIMEOUT,
@@ -839,7 +892,7 @@ def main(argv=None):
         ap.error('no FILE given')
     if args.summary:
         return summary(args.paths, args.pymem_lint, jobs=args.jobs,
-                       timeout=args.timeout)
+                       timeout=args.timeout, by_rule=args.by_rule)
     status = 0
     for path in args.paths:
         if not verify_file(path, args.pymem_lint, timeout=args.timeout).passed:

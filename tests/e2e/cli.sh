@@ -28,7 +28,9 @@ run --list-rules
 expect_rc 0
 for rule in PML001:unchecked-alloc PML002:mismatched-free PML003:double-free \
     PML004:use-after-free PML005:leak-on-error-path PML006:leak \
-    PML007:realloc-loses-block; do
+    PML007:realloc-loses-block PML008:no-exception-on-failure \
+    PML009:size-overflow PML010:alloc-without-gil PML011:free-non-heap \
+    PML012:free-borrowed PML013:api-buffer-leak; do
     expect_out "^${rule%%:*}[[:space:]]+${rule#*:}[[:space:]]+(warning|error)[[:space:]]+[^[:space:]]"
 done
 
@@ -39,12 +41,15 @@ expect_nonempty_out
 run --explain leak-on-error-path
 expect_rc 0
 expect_nonempty_out
-for id in PML001 PML002 PML003 PML004 PML005 PML006 PML007; do
+for id in PML001 PML002 PML003 PML004 PML005 PML006 PML007 PML008 PML009 \
+    PML010 PML011 PML012 PML013; do
     run --explain "$id" # every rule explains with a bad and a fixed example
     expect_rc 0
     expect_out "^Bad:"
     expect_out "^Fixed"
 done
+n=$("$BIN" --list-rules | wc -l)
+if [ "$n" -eq 13 ]; then pass; else fail "--list-rules lists $n rules, not 13"; fi
 run --explain PML999
 expect_rc 2
 expect_err .

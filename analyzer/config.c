@@ -252,8 +252,9 @@ static struct pl_config *config_read(const char *path)
         config_free(cfg);
         return NULL;
     }
-    qsort(cfg->project.entries, cfg->project.len,
-          sizeof cfg->project.entries[0], compare_entries);
+    if (cfg->project.len > 1)
+        qsort(cfg->project.entries, cfg->project.len,
+              sizeof cfg->project.entries[0], compare_entries);
     for (size_t i = 1; i < cfg->project.len; i++)
         if (strcmp(cfg->project.entries[i - 1].name,
                    cfg->project.entries[i].name) == 0) {

@@ -70,7 +70,10 @@ enum pl_node_flags {
     PL_F_NULL = 1 << 7,     /* null pointer constant */
     PL_F_STATIC = 1 << 8,   /* PL_N_DECL: static local */
     PL_F_RECORD = 1 << 9,   /* expression or variable of struct/union type */
-    PL_F_LIBRARY = 1 << 10, /* PL_N_CALL: a Py/_Py function of a header */
+    PL_F_LIBRARY = 1 << 10, /* PL_N_CALL: a Py/_Py function of a header,
+                               or one of a system header */
+    PL_F_STDLIB = 1 << 11,  /* PL_N_CALL: of a C library or POSIX header:
+                               it keeps no pointer it is given */
 };
 
 struct pl_node {

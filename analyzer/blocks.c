@@ -300,7 +300,8 @@ void pl_release(struct pl_engine *e, struct pl_state *st,
     if (v.kind != PL_V_BLOCK)
         return;
     struct pl_block *b = &st->blocks[v.block];
-    if (v.interior && direct && pl_block_is_live(b) &&
+    if (v.interior && direct &&
+        (pl_block_is_live(b) || b->status == PL_B_ESCAPED) &&
         !(b->flags & (PL_BF_PARAM | PL_BF_UNKNOWN_ORIGIN))) {
         /* (a wrapper may move the pointer back: 'PyMem_Free(p - 1)') */
         /* the block itself is not released: follow it no further */

@@ -16,9 +16,29 @@
 
 #define MAX_ARGS 16
 
-/* An argument '&var': the callee may write 'var'. */
-static void address_taken(struct pl_engine *e, struct pl_state *st,
-                          const struct pl_node *arg)
+/* Does a binding other than the fields matched by 'm' hold the start of
+ * block 'b'? */
+static bool held_elsewhere(const struct pl_state *st, int b,
+                           struct match_ctx *m)
+{
+    for (unsigned i = 0; i < st->nbindings; i++) {
+        const struct pl_value *v = &st->bindings[i].value;
+        if (v->kind == PL_V_BLOCK && v->block == b && !v->interior &&
+            !pl_binding_in_record(st->bindings[i].key, m))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * An argument '&var': the callee may write 'var' and its fields. A C
+ * library function ('clib': zlib's inflate(&zst), ...) takes no block
+ * over: a block a field points to stays ours when a variable still holds
+ * it; a pointer into the middle of a block ('zst.next_out = out + n')
+ * never hands the block over.
+ */
+static void address_taken_by(struct pl_engine *e, struct pl_state *st,
+                             const struct pl_node *arg, bool clib)
 {
     const struct pl_node *s = pl_node_strip(arg);
     if (s->kind != PL_N_UNARY || s->op != PL_OP_ADDR)
@@ -31,10 +51,25 @@ static void address_taken(struct pl_engine *e, struct pl_state *st,
         pl_escape(e, st, *cur);
     const char *text = pl_keys_text(&e->keys, key);
     struct match_ctx m = {&e->keys, NULL, text};
-    for (unsigned i = 0; i < st->nbindings; i++) /* fields of a struct */
-        if (pl_binding_in_record(st->bindings[i].key, &m))
-            pl_escape(e, st, st->bindings[i].value);
+    for (unsigned i = 0; i < st->nbindings; i++) { /* fields of a struct */
+        if (!pl_binding_in_record(st->bindings[i].key, &m))
+            continue;
+        struct pl_value v = st->bindings[i].value;
+        if (v.kind == PL_V_BLOCK &&
+            (v.interior || (clib && held_elsewhere(st, v.block, &m)))) {
+            pl_state_bind(st, st->bindings[i].key, pl_unknown_value);
+            i--; /* the binding is gone: look at the next one here */
+            continue;
+        }
+        pl_escape(e, st, v);
+    }
     pl_store_key(e, st, key, pl_unknown_value);
+}
+
+static void address_taken(struct pl_engine *e, struct pl_state *st,
+                          const struct pl_node *arg)
+{
+    address_taken_by(e, st, arg, false);
 }
 
 /* A fresh block from allocating call 'n'; unknown when the state is full. */
@@ -50,10 +85,13 @@ static struct pl_value new_allocation(struct pl_engine *e, struct pl_state *st,
     return pl_block_value(b);
 }
 
-/* A lent buffer: releasing it is PML012. */
+/* A lent buffer: releasing it is PML012. Its 'block' tells the call
+ * that lent it, so that copies of one buffer compare equal. */
 static struct pl_value borrowed_value(struct pl_engine *e, const char *lender)
 {
-    struct pl_value v = {PL_V_BORROWED, false, -1,
+    const struct pl_node *at = e->cur_call;
+    struct pl_value v = {PL_V_BORROWED, false,
+                         (int16_t)(at ? at->id & 0x7fff : 0),
                          pl_keys_intern(&e->keys, pl_api_display_name(lender))};
     return v;
 }
@@ -356,11 +394,13 @@ static struct pl_value call_python_api(struct pl_engine *e,
                                        struct pl_value *args, unsigned nargs)
 {
     unsigned long long reads = (unsigned long long)n->value;
+    bool clib = strncmp(n->name, "Py", 2) != 0 && strncmp(n->name, "_Py", 3) != 0;
     for (unsigned i = 0; i < nargs; i++) {
         pl_use_pass(e, st, args[i], n->kids[i + 1], what);
-        if (i >= 64 || !((reads >> i) & 1))
+        if ((i >= 64 || !((reads >> i) & 1)) && !(n->flags & PL_F_STDLIB) &&
+            !(clib && args[i].kind == PL_V_BLOCK && args[i].interior))
             pl_escape(e, st, args[i]);
-        address_taken(e, st, n->kids[i + 1]);
+        address_taken_by(e, st, n->kids[i + 1], clib);
     }
     return pl_unknown_value;
 }
@@ -379,6 +419,7 @@ struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
         else
             pl_escape(e, st, v);
     }
+    e->cur_call = n;
     struct match_ctx globals = {&e->keys, NULL, NULL};
     pl_state_unbind_if(st, pl_is_global_key, &globals); /* a call may
                                                           change them */

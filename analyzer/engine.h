@@ -80,6 +80,7 @@ struct pl_engine {
     struct pl_site_leak *leaks;
     size_t nleaks, leaks_cap;
     const struct pl_node *cur_elem; /* element being evaluated */
+    const struct pl_node *cur_call; /* the call being evaluated */
     /* the call evaluated last and its value, for a condition on it */
     const struct pl_node *last_call;
     struct pl_value last_call_value;
@@ -296,10 +297,6 @@ struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
  * unguarded multiplication (PML009). */
 void pl_check_size(struct pl_engine *e, struct pl_state *st,
                    const struct pl_node *call, const struct pl_node *size);
-
-/* Assignment 'lhs = rhs': remember when rhs is an unguarded product. */
-void pl_note_product(struct pl_engine *e, struct pl_state *st,
-                     const struct pl_node *lhs, const struct pl_node *rhs);
 
 /* Comparison 'cond' was assumed: operands it compares against a
  * division or a constant are guarded from here on. */

@@ -239,10 +239,6 @@ static struct pl_value eval_assign(struct pl_engine *e, struct pl_state *st,
         }
     }
     store(e, st, n->kids[0], v);
-    uint32_t key;
-    if (n->op == PL_OP_ASSIGN && !(n->kids[0]->flags & PL_F_POINTER) &&
-        pl_lvalue_key(e, n->kids[0], &key))
-        pl_note_product(e, st, n->kids[0], n->kids[1]);
     return v;
 }
 
@@ -395,6 +391,26 @@ int pl_pointers_equal(const struct pl_state *st, struct pl_value l,
 {
     if (l.kind == PL_V_STACK && r.kind == PL_V_STACK)
         return l.ival == r.ival;
+    if (l.kind == PL_V_BORROWED && r.kind == PL_V_BORROWED &&
+        l.ival == r.ival && l.block == r.block)
+        return 1; /* copies of one lent buffer */
+    if (r.kind == PL_V_BORROWED && l.kind != PL_V_BORROWED) {
+        struct pl_value t = l;
+        l = r;
+        r = t;
+    }
+    if (l.kind == PL_V_BORROWED) {
+        /* a lent buffer is no local array, no literal and no block of
+           ours that nobody else has seen */
+        if (r.kind == PL_V_STACK || r.kind == PL_V_STRING)
+            return 0;
+        if (r.kind == PL_V_BLOCK && !r.interior &&
+            st->blocks[r.block].status == PL_B_NONNULL &&
+            !(st->blocks[r.block].flags &
+              (PL_BF_HANDED_OVER | PL_BF_PARAM | PL_BF_UNKNOWN_ORIGIN)))
+            return 0;
+        return -1;
+    }
     if (r.kind == PL_V_BLOCK) {
         struct pl_value t = l;
         l = r;
@@ -451,13 +467,7 @@ static struct pl_value eval_decl(struct pl_engine *e, struct pl_state *st,
         pl_escape(e, st, v);
         return pl_unknown_value;
     }
-    uint32_t key = pl_keys_intern(&e->keys, n->name);
-    pl_store_key(e, st, key, v);
-    if (n->nkids && !(n->flags & PL_F_POINTER)) {
-        /* the fact is about the variable: name it as a variable would */
-        struct pl_node var = {.kind = PL_N_VAR, .name = n->name};
-        pl_note_product(e, st, &var, n->kids[0]);
-    }
+    pl_store_key(e, st, pl_keys_intern(&e->keys, n->name), v);
     return v;
 }
 

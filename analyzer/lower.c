@@ -168,6 +168,41 @@ static struct pl_node *lower_declref(struct lowering *lw, CXCursor c)
 }
 
 /*
+ * True when function 'decl' is declared by a header of the C library or
+ * POSIX (string.h, wchar.h, stdio.h, sys/stat.h, bits/...): such a
+ * function writes through a non-const pointer but keeps nothing (the few
+ * that keep a pointer, setvbuf or putenv, are in api.c's table).
+ */
+static bool is_stdlib_header(CXCursor decl)
+{
+    static const char *const names[] = {
+        "assert.h", "ctype.h", "dirent.h", "dlfcn.h", "errno.h", "fcntl.h",
+        "fnmatch.h", "glob.h", "grp.h", "iconv.h", "inttypes.h",
+        "langinfo.h", "libgen.h", "locale.h", "math.h", "netdb.h", "poll.h",
+        "pwd.h", "regex.h", "sched.h", "search.h", "setjmp.h", "signal.h",
+        "spawn.h", "stdio.h", "stdlib.h", "string.h", "strings.h",
+        "termios.h", "time.h", "uchar.h", "unistd.h", "wchar.h", "wctype.h",
+    };
+    CXFile file = NULL;
+    clang_getExpansionLocation(clang_getCursorLocation(decl), &file, NULL,
+                               NULL, NULL);
+    if (!file)
+        return false;
+    CXString fname = clang_getFileName(file);
+    const char *path = clang_getCString(fname);
+    bool std = false;
+    if (path && strncmp(path, "/usr/include/", 13) == 0) {
+        const char *base = strrchr(path, '/') + 1;
+        std = strstr(path, "/bits/") || strstr(path, "/sys/") ||
+              strstr(path, "/netinet/") || strstr(path, "/arpa/");
+        for (size_t i = 0; !std && i < sizeof names / sizeof names[0]; i++)
+            std = strcmp(base, names[i]) == 0;
+    }
+    clang_disposeString(fname);
+    return std;
+}
+
+/*
  * True when function 'decl' belongs to Python's C API: a Py/_Py function
  * declared in a header. (Other libraries' functions often keep a pointer
  * as user data, so they stay unknown unless api.c lists them.)
@@ -224,6 +259,8 @@ static struct pl_node *lower_call(struct lowering *lw, CXCursor c)
         if (is_library_function(ref, node->name)) {
             node->flags |= PL_F_LIBRARY;
             node->value = reading_params(ref);
+            if (is_stdlib_header(ref))
+                node->flags |= PL_F_STDLIB;
         }
     }
     if (kids.len > 0 && !node->name)

@@ -122,28 +122,19 @@ void pl_check_size(struct pl_engine *e, struct pl_state *st,
 {
     if (e->acc || !size)
         return;
+    /* only a product written in the argument: a size computed earlier
+       into a variable is the rule's business no more (its definition) */
     const struct pl_node *factor = unguarded_factor(e, st, size);
-    uint32_t key;
-    const struct pl_node *s = pl_node_strip(size);
-    bool product_var = !factor && pl_lvalue_key(e, s, &key) &&
-                       pl_state_fact(st, fact_key(e, "product", s)) == 1;
-    if (!factor && !product_var)
+    if (!factor)
         return;
     char size_text[PL_TEXT_MAX], operand[PL_TEXT_MAX];
-    pl_node_text(s, size_text, sizeof size_text);
-    pl_node_text(factor ? factor : s, operand, sizeof operand);
+    pl_node_text(pl_node_strip(size), size_text, sizeof size_text);
+    pl_node_text(factor, operand, sizeof operand);
     struct pl_event ev = {.kind = PL_EV_SIZE_OVERFLOW, .fn = e->fn,
                           .line = call->line, .col = call->col,
                           .alloc_name = call->name, .size_text = size_text,
-                          .operand = product_var ? NULL : operand};
+                          .operand = operand};
     pl_emit(e, st, &ev, st->notes_dropped + st->nnotes);
-}
-
-void pl_note_product(struct pl_engine *e, struct pl_state *st,
-                     const struct pl_node *lhs, const struct pl_node *rhs)
-{
-    if (rhs && unguarded_factor(e, st, rhs))
-        pl_state_set_fact(st, fact_key(e, "product", lhs), true);
 }
 
 /* Guard 'n' and every part of it but calls' arguments. */
@@ -154,9 +145,6 @@ static void guard_all(struct pl_engine *e, struct pl_state *st,
     if (!s || s->kind == PL_N_SIZEOF || s->kind == PL_N_INT)
         return;
     pl_state_set_fact(st, fact_key(e, "guard", s), true);
-    uint32_t product = fact_key(e, "product", s);
-    if (pl_state_fact(st, product) == 1)
-        pl_state_set_fact(st, product, false);
     if (s->kind == PL_N_CALL)
         return;
     for (unsigned i = 0; i < s->nkids; i++)

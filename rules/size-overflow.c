@@ -14,18 +14,11 @@ static void check(const struct pl_event *ev, struct pl_reporter *r)
 {
     if (ev->kind != PL_EV_SIZE_OVERFLOW)
         return;
-    if (ev->operand)
-        pl_report(r, "PML009", ev, ev->line, ev->col,
-                  "size '%s' given to %s may overflow: '%s' is not bounded "
-                  "on this path; use PyMem_New(T, n) or PyMem_Calloc(n, size), "
-                  "or check it against PY_SSIZE_T_MAX / size first",
-                  ev->size_text, ev->alloc_name, ev->operand);
-    else
-        pl_report(r, "PML009", ev, ev->line, ev->col,
-                  "size '%s' given to %s is a product computed without an "
-                  "overflow check; use PyMem_New(T, n) or PyMem_Calloc(n, "
-                  "size), or check the factors against PY_SSIZE_T_MAX / size",
-                  ev->size_text, ev->alloc_name);
+    pl_report(r, "PML009", ev, ev->line, ev->col,
+              "size '%s' given to %s may overflow: '%s' is not bounded "
+              "on this path; use PyMem_New(T, n) or PyMem_Calloc(n, size), "
+              "or check it against PY_SSIZE_T_MAX / size first",
+              ev->size_text, ev->alloc_name, ev->operand);
 }
 
 const struct pl_rule pl_rule_size_overflow = {
@@ -36,10 +29,9 @@ const struct pl_rule pl_rule_size_overflow = {
     .explanation =
         "PML009 size-overflow\n"
         "\n"
-        "A multiplication in the size passed to PyMem_Malloc, PyMem_Realloc,\n"
-        "PyMem_RawMalloc, PyObject_Malloc, malloc or realloc (directly, or\n"
-        "through a variable that holds the product) has an operand that is\n"
-        "neither a constant nor bounded on the path. A large count makes the\n"
+        "A multiplication written in the size passed to PyMem_Malloc,\n"
+        "PyMem_Realloc, PyMem_RawMalloc, PyObject_Malloc, malloc or realloc\n"
+        "has an operand that is neither a constant nor bounded on the path. A large count makes the\n"
         "product wrap: the block is small and the writes that follow run\n"
         "past its end.\n"
         "\n"

@@ -112,6 +112,11 @@ struct pl_flags *pl_flags_new(const char *db_dir, const char *python,
             pl_flags_free(f);
             return NULL;
         }
+        struct stat sb;
+        char *slash = strrchr(abs, '/');
+        if (stat(abs, &sb) == 0 && S_ISREG(sb.st_mode) && slash &&
+            strcmp(slash + 1, "compile_commands.json") == 0)
+            *(slash == abs ? slash + 1 : slash) = '\0'; /* the file itself */
         f->forced = open_db(abs);
         if (!f->forced) {
             pl_error("cannot use -p '%s': no compile_commands.json there",

@@ -90,6 +90,10 @@ expect_finding proj/src/mod.c 7 PML002
 run --no-color -p "$TMP/db" proj
 expect_rc 1
 expect_finding proj/src/mod.c 7 PML002
+echo "== -p FILE (the database file itself, as users often write it)"
+run --no-color -p db/compile_commands.json proj/src/mod.c
+expect_rc 1
+expect_finding proj/src/mod.c 7 PML002
 
 echo "== --extra-arg (no database)"
 run --no-color plain/mod.c

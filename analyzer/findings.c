@@ -19,6 +19,7 @@ static void finding_release(struct pl_finding *item)
     free(item->file);
     free(item->message);
     free(item->source_line);
+    free(item->function);
     for (size_t k = 0; k < item->nnotes; k++)
         free(item->notes[k].text);
     free(item->notes);
@@ -32,7 +33,7 @@ void pl_findings_release(struct pl_findings *f)
     pl_findings_init(f);
 }
 
-void pl_findings_add(struct pl_findings *f, const char *rule_id,
+struct pl_finding *pl_findings_add(struct pl_findings *f, const char *rule_id,
                      const char *file, unsigned line, unsigned col,
                      const char *message, const char *source_line,
                      const struct pl_finding_note *notes, size_t nnotes)
@@ -41,7 +42,7 @@ void pl_findings_add(struct pl_findings *f, const char *rule_id,
         const struct pl_finding *it = &f->items[i];
         if (it->line == line && it->col == col &&
             strcmp(it->rule_id, rule_id) == 0 && strcmp(it->file, file) == 0)
-            return;
+            return NULL;
     }
     struct pl_finding item = {
         .rule_id = rule_id,
@@ -61,6 +62,7 @@ void pl_findings_add(struct pl_findings *f, const char *rule_id,
         }
     }
     PL_PUSH(f->items, f->len, f->cap, item);
+    return &f->items[f->len - 1];
 }
 
 void pl_findings_take(struct pl_findings *to, struct pl_findings *from)

@@ -21,6 +21,7 @@ struct pl_finding {
     unsigned line, col;
     char *message;
     char *source_line;        /* the offending line's text or NULL */
+    char *function;           /* the function it is in, or NULL */
     struct pl_finding_note *notes;
     size_t nnotes;
 };
@@ -36,9 +37,10 @@ void pl_findings_release(struct pl_findings *f);
 /*
  * Add a finding. Copies every string; 'notes' may be NULL.
  * A finding with the same rule, file, line and column as one already
- * present is dropped.
+ * present is dropped (and NULL returned); otherwise the new finding is
+ * returned, borrowed from 'f' until the next change of 'f'.
  */
-void pl_findings_add(struct pl_findings *f, const char *rule_id,
+struct pl_finding *pl_findings_add(struct pl_findings *f, const char *rule_id,
                      const char *file, unsigned line, unsigned col,
                      const char *message, const char *source_line,
                      const struct pl_finding_note *notes, size_t nnotes);

@@ -6,10 +6,12 @@
 #include "config.h"
 #include "driver.h"
 #include "flags.h"
+#include "output.h"
 #include "sources.h"
 #include "util.h"
 #include "../rules/rule.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -33,6 +35,8 @@ struct options {
     const char *config;       /* --config FILE */
     bool no_config;
     bool report_unused;       /* --report-unused-suppressions */
+    enum pl_format format;    /* --format */
+    const char *output;       /* -o FILE, or NULL for stdout */
     unsigned jobs;
     bool color;
     bool stats;
@@ -64,6 +68,8 @@ static void usage(FILE *out)
         "                     report suppression comments that match no finding\n"
         "  --list-rules       list the rules and exit\n"
         "  --explain RULE     explain a rule and exit\n"
+        "  --format FMT       text (default), json, or sarif (SARIF 2.1.0)\n"
+        "  -o FILE            write the findings to FILE (replaced atomically)\n"
         "  -j N               analyze N files in parallel (default: CPU count)\n"
         "  --no-color         no colour in the output\n"
         "  --stats            print analysis statistics on stderr\n"
@@ -151,7 +157,7 @@ static int parse_jobs(const char *text, unsigned *jobs)
 enum {
     OPT_PYTHON = 256, OPT_EXTRA, OPT_EXCLUDE, OPT_ENABLE, OPT_DISABLE,
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
-    OPT_NO_CONFIG, OPT_UNUSED,
+    OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -171,14 +177,24 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"config", required_argument, NULL, OPT_CONFIG},
         {"no-config", no_argument, NULL, OPT_NO_CONFIG},
         {"report-unused-suppressions", no_argument, NULL, OPT_UNUSED},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "p:j:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:j:ho:", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': o->db_dir = optarg; break;
+        case 'o': o->output = optarg; break;
+        case OPT_FORMAT:
+            if (pl_format_parse(optarg, &o->format) < 0) {
+                pl_error("unknown --format '%s': expected text, json or sarif",
+                         optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
         case 'j':
             if (parse_jobs(optarg, &o->jobs) < 0)
                 return EXIT_TROUBLE;
@@ -283,6 +299,38 @@ static const struct rule_set *rules_for(const struct options *o,
     return set;
 }
 
+/* Write the findings where and as the options say; -1 after reporting. */
+static int write_findings(const struct options *o,
+                          const struct pl_findings *all, bool successful)
+{
+    size_t n;
+    const struct pl_rule *const *rules = pl_rules(&n);
+    struct pl_rule_info *infos = pl_xcalloc(n, sizeof *infos);
+    for (size_t i = 0; i < n; i++)
+        infos[i] = (struct pl_rule_info){
+            rules[i]->id, rules[i]->name,
+            pl_severity_name(rules[i]->severity), rules[i]->summary,
+            rules[i]->explanation};
+    struct pl_run_info run = {PL_VERSION, infos, n, successful};
+    FILE *out = stdout;
+    struct pl_atomic *file = NULL;
+    if (o->output && !(file = pl_atomic_open(o->output, &out))) {
+        free(infos);
+        return -1;
+    }
+    int rc = 0;
+    if (o->format == PL_FORMAT_TEXT)
+        pl_findings_print(all, out, o->color && !file);
+    else
+        rc = pl_output_write(out, o->format, all, &run);
+    if (file)
+        rc = pl_atomic_commit(file, rc == 0) < 0 ? -1 : rc;
+    else if (fflush(stdout) != 0)
+        rc = pl_error("cannot write the findings: %s", strerror(errno));
+    free(infos);
+    return rc;
+}
+
 /* Suppression comments of the analyzed files that no finding used. */
 static void report_unused(const struct pl_job *jobs, size_t njobs,
                           struct pl_findings *all)
@@ -375,8 +423,8 @@ static int run(struct options *o, char **paths, size_t npaths)
         report_unused(jobs, njobs, &all);
     pl_findings_sort(&all);
     pl_findings_unique(&all);
-    pl_findings_print(&all, stdout, o->color);
-    fflush(stdout);
+    if (write_findings(o, &all, errors == 0) < 0)
+        errors++;
     if (o->stats)
         print_stats(jobs, njobs, all.len);
     int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;

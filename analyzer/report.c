@@ -83,7 +83,10 @@ void pl_report(struct pl_reporter *r, const char *rule_id,
     event_notes(notes, ev, line, col);
     const char *source = r->unit ? pl_unit_line(r->unit, ev->fn, line) : NULL;
     const char *file = ev->fn ? ev->fn->file : r->file;
-    pl_findings_add(r->findings, rule_id, file, line, col, message, source,
-                    notes->items, notes->len);
+    struct pl_finding *added =
+        pl_findings_add(r->findings, rule_id, file, line, col, message,
+                        source, notes->items, notes->len);
+    if (added && ev->fn)
+        added->function = pl_xstrdup(ev->fn->name);
     free(notes);
 }

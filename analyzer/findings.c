@@ -65,6 +65,18 @@ struct pl_finding *pl_findings_add(struct pl_findings *f, const char *rule_id,
     return &f->items[f->len - 1];
 }
 
+void pl_findings_remove(struct pl_findings *f, const bool *drop)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < f->len; i++) {
+        if (drop[i])
+            finding_release(&f->items[i]);
+        else
+            f->items[kept++] = f->items[i];
+    }
+    f->len = kept;
+}
+
 void pl_findings_take(struct pl_findings *to, struct pl_findings *from)
 {
     for (size_t i = 0; i < from->len; i++)

@@ -45,6 +45,9 @@ struct pl_finding *pl_findings_add(struct pl_findings *f, const char *rule_id,
                      const char *message, const char *source_line,
                      const struct pl_finding_note *notes, size_t nnotes);
 
+/* Remove the findings i of 'f' for which drop[i] is true. */
+void pl_findings_remove(struct pl_findings *f, const bool *drop);
+
 /* Move every finding of 'from' into 'to'; 'from' is left empty. */
 void pl_findings_take(struct pl_findings *to, struct pl_findings *from);
 

@@ -3,6 +3,7 @@
  * and their compile flags, run the analysis, print findings, and turn the
  * outcome into an exit status (the only file that exits).
  */
+#include "baseline.h"
 #include "config.h"
 #include "driver.h"
 #include "flags.h"
@@ -37,6 +38,8 @@ struct options {
     bool report_unused;       /* --report-unused-suppressions */
     enum pl_format format;    /* --format */
     const char *output;       /* -o FILE, or NULL for stdout */
+    const char *baseline;     /* --baseline FILE */
+    const char *baseline_write; /* --baseline-write FILE */
     unsigned jobs;
     bool color;
     bool stats;
@@ -70,6 +73,10 @@ static void usage(FILE *out)
         "  --explain RULE     explain a rule and exit\n"
         "  --format FMT       text (default), json, or sarif (SARIF 2.1.0)\n"
         "  -o FILE            write the findings to FILE (replaced atomically)\n"
+        "  --baseline FILE    report only findings that FILE does not list\n"
+        "  --baseline-write FILE\n"
+        "                     write the findings to FILE as the accepted baseline\n"
+        "                     (and exit 0 unless the run failed)\n"
         "  -j N               analyze N files in parallel (default: CPU count)\n"
         "  --no-color         no colour in the output\n"
         "  --stats            print analysis statistics on stderr\n"
@@ -157,7 +164,7 @@ static int parse_jobs(const char *text, unsigned *jobs)
 enum {
     OPT_PYTHON = 256, OPT_EXTRA, OPT_EXCLUDE, OPT_ENABLE, OPT_DISABLE,
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
-    OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT,
+    OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT, OPT_BASELINE, OPT_BASELINE_WRITE,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -178,6 +185,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"no-config", no_argument, NULL, OPT_NO_CONFIG},
         {"report-unused-suppressions", no_argument, NULL, OPT_UNUSED},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"baseline-write", required_argument, NULL, OPT_BASELINE_WRITE},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -188,6 +197,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         switch (c) {
         case 'p': o->db_dir = optarg; break;
         case 'o': o->output = optarg; break;
+        case OPT_BASELINE: o->baseline = optarg; break;
+        case OPT_BASELINE_WRITE: o->baseline_write = optarg; break;
         case OPT_FORMAT:
             if (pl_format_parse(optarg, &o->format) < 0) {
                 pl_error("unknown --format '%s': expected text, json or sarif",
@@ -423,6 +434,25 @@ static int run(struct options *o, char **paths, size_t npaths)
         report_unused(jobs, njobs, &all);
     pl_findings_sort(&all);
     pl_findings_unique(&all);
+    if (o->baseline_write) {
+        /* accepting the findings: the baseline is the output */
+        if (pl_baseline_write(o->baseline_write, &all, PL_VERSION) < 0)
+            errors++;
+        else
+            fprintf(stderr, "pymem-lint: wrote %zu finding%s to baseline '%s'\n",
+                    all.len, all.len == 1 ? "" : "s", o->baseline_write);
+        pl_findings_release(&all);
+    } else if (o->baseline) {
+        size_t known = 0, gone = 0;
+        if (pl_baseline_filter(o->baseline, &all, &known, &gone) < 0)
+            errors++;
+        else if (known || gone)
+            fprintf(stderr,
+                    "pymem-lint: baseline '%s': %zu known finding%s not "
+                    "shown; %zu entr%s no longer found\n",
+                    o->baseline, known, known == 1 ? "" : "s", gone,
+                    gone == 1 ? "y is" : "ies are");
+    }
     if (write_findings(o, &all, errors == 0) < 0)
         errors++;
     if (o->stats)

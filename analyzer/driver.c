@@ -37,6 +37,10 @@ static void analyze(CXIndex index, struct pl_job *job,
                                 (const char *const *)job->args.argv,
                                 (int)job->args.argc);
     unit.project = job->project;
+    job->deps = unit.deps; /* the store wants them */
+    job->ndeps = unit.ndeps;
+    unit.deps = NULL;
+    unit.ndeps = 0;
     if (job->status == 0) {
         job->nerrors = unit.nerrors;
         job->first_error = unit.first_error;
@@ -89,6 +93,8 @@ static void *worker(void *arg)
         if (i >= w->njobs)
             break;
         struct pl_job *job = &w->jobs[i];
+        if (job->cached)
+            continue;
         if (job->rules)
             analyze(index, job, job->rules, job->nrules);
         else
@@ -128,6 +134,11 @@ void pl_job_release(struct pl_job *job)
     job->parse_path = NULL;
     pl_findings_release(&job->findings);
     pl_lines_release(&job->suppressions);
+    for (size_t i = 0; i < job->ndeps; i++)
+        free(job->deps[i]);
+    free(job->deps);
+    job->deps = NULL;
+    job->ndeps = 0;
     pl_lines_release(&job->used_suppressions);
     free(job->first_error);
     job->first_error = NULL;

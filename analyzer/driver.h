@@ -23,6 +23,9 @@ struct pl_job {
     const struct pl_project *project; /* its own functions, or NULL */
     /* results: suppression comments in the file, and those used */
     struct pl_lines suppressions, used_suppressions;
+    char **deps;          /* real paths of every file it read (owned) */
+    size_t ndeps;
+    bool cached;          /* the results came from the store: skip it */
     /* results */
     struct pl_findings findings;
     int status;           /* 0, or -1 when the file could not be analyzed */

@@ -139,6 +139,27 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent,
 
 /* ---- translation units ---- */
 
+/* Every file of the translation unit, by real path (for the cache). */
+static void collect_dep(CXFile file, CXSourceLocation *stack, unsigned depth,
+                        CXClientData data)
+{
+    (void)stack;
+    (void)depth;
+    struct pl_unit *unit = data;
+    CXString name = clang_File_tryGetRealPathName(file);
+    const char *path = clang_getCString(name);
+    if (!path || !*path) {
+        clang_disposeString(name);
+        name = clang_getFileName(file);
+        path = clang_getCString(name);
+    }
+    if (path && *path) {
+        char *copy = pl_xstrdup(path);
+        PL_PUSH(unit->deps, unit->ndeps, unit->deps_cap, copy);
+    }
+    clang_disposeString(name);
+}
+
 static void count_errors(struct lowering *lw)
 {
     struct pl_unit *unit = lw->unit;
@@ -234,6 +255,7 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
     if (text)
         split_lines(unit, &unit->sources[0], text, size);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &lw);
+    clang_getInclusions(tu, collect_dep, unit);
     pl_unit_mark_python_facing(unit);
     count_errors(&lw);
     free(lw.files);
@@ -265,6 +287,9 @@ void pl_unit_release(struct pl_unit *unit)
     pl_arena_release(&unit->arena);
     free(unit->funcs);
     free(unit->table_funcs);
+    for (size_t i = 0; i < unit->ndeps; i++)
+        free(unit->deps[i]);
+    free(unit->deps);
     free(unit->first_error);
     memset(unit, 0, sizeof *unit);
 }

@@ -38,6 +38,9 @@ struct pl_unit {
     size_t ntable_funcs, table_funcs_cap;
     const struct pl_project *project; /* the project's own functions
                                          (its configuration), or NULL */
+    char **deps;                 /* real paths of the file and of every
+                                    file it includes (heap strings) */
+    size_t ndeps, deps_cap;
 };
 
 /*

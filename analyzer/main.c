@@ -9,6 +9,7 @@
 #include "flags.h"
 #include "output.h"
 #include "sources.h"
+#include "store.h"
 #include "util.h"
 #include "../rules/rule.h"
 
@@ -38,6 +39,8 @@ struct options {
     bool report_unused;       /* --report-unused-suppressions */
     enum pl_format format;    /* --format */
     const char *output;       /* -o FILE, or NULL for stdout */
+    const char *db;           /* --db PATH */
+    bool no_cache;            /* --no-cache */
     const char *baseline;     /* --baseline FILE */
     const char *baseline_write; /* --baseline-write FILE */
     unsigned jobs;
@@ -49,6 +52,7 @@ static void usage(FILE *out)
 {
     fputs(
         "usage: pymem-lint [options] PATH...\n"
+        "       pymem-lint stats [--db PATH]   the history of runs\n"
         "\n"
         "Find misuse of CPython's memory API (PyMem_Malloc, PyMem_Free and\n"
         "their relatives) in C extension sources. A PATH is a C file or a\n"
@@ -73,6 +77,10 @@ static void usage(FILE *out)
         "  --explain RULE     explain a rule and exit\n"
         "  --format FMT       text (default), json, or sarif (SARIF 2.1.0)\n"
         "  -o FILE            write the findings to FILE (replaced atomically)\n"
+        "  --db PATH          the store: results cache and run history (default:\n"
+        "                     .pymem-lint/cache.db at the project root)\n"
+        "  --no-cache         analyze every file, use and change no store (also:\n"
+        "                     PYMEM_LINT_NO_CACHE=1 in the environment)\n"
         "  --baseline FILE    report only findings that FILE does not list\n"
         "  --baseline-write FILE\n"
         "                     write the findings to FILE as the accepted baseline\n"
@@ -165,6 +173,7 @@ enum {
     OPT_PYTHON = 256, OPT_EXTRA, OPT_EXCLUDE, OPT_ENABLE, OPT_DISABLE,
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
     OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT, OPT_BASELINE, OPT_BASELINE_WRITE,
+    OPT_DB, OPT_NO_CACHE,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -186,6 +195,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"report-unused-suppressions", no_argument, NULL, OPT_UNUSED},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"db", required_argument, NULL, OPT_DB},
+        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {"baseline-write", required_argument, NULL, OPT_BASELINE_WRITE},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -198,6 +209,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'p': o->db_dir = optarg; break;
         case 'o': o->output = optarg; break;
         case OPT_BASELINE: o->baseline = optarg; break;
+        case OPT_DB: o->db = optarg; break;
+        case OPT_NO_CACHE: o->no_cache = true; break;
         case OPT_BASELINE_WRITE: o->baseline_write = optarg; break;
         case OPT_FORMAT:
             if (pl_format_parse(optarg, &o->format) < 0) {
@@ -384,6 +397,8 @@ static int run(struct options *o, char **paths, size_t npaths)
     size_t nsets = 0, sets_cap = 0;
     struct pl_job *jobs = pl_xcalloc(files.argc ? files.argc : 1,
                                      sizeof *jobs);
+    const char **config_paths =
+        pl_xcalloc(files.argc ? files.argc : 1, sizeof *config_paths);
     size_t njobs = 0;
     for (size_t i = 0; i < files.argc; i++) {
         struct pl_job *job = &jobs[njobs];
@@ -421,10 +436,30 @@ static int run(struct options *o, char **paths, size_t npaths)
         job->nrules = set->nrules;
         job->project = cfg ? &cfg->project : NULL;
         job->parse_path = realpath(job->path, NULL);
+        config_paths[njobs] = cfg ? cfg->path : NULL;
         njobs++;
     }
     pl_flags_free(flags);
+    /* the store: files whose results are current are not analyzed */
+    struct pl_store *store = NULL;
+    /* PYMEM_LINT_NO_CACHE turns the default store off (the tests set
+       it); a --db named on the command line is still used */
+    if (!o->no_cache && (o->db || !getenv("PYMEM_LINT_NO_CACHE"))) {
+        char *path = o->db ? pl_xstrdup(o->db) : pl_store_default_path();
+        store = pl_store_open(path);
+        free(path);
+    }
+    uint64_t *keys = pl_xcalloc(njobs ? njobs : 1, sizeof *keys);
+    size_t cached = 0;
+    for (size_t i = 0; store && i < njobs; i++) {
+        keys[i] = pl_store_job_key(&jobs[i], PL_VERSION, config_paths[i]);
+        jobs[i].cached = pl_store_lookup(store, &jobs[i], keys[i]);
+        cached += jobs[i].cached;
+    }
     pl_driver_run(jobs, njobs, chosen, nchosen, o->jobs);
+    pl_store_save(store, jobs, njobs, keys);
+    free(keys);
+    free(config_paths);
     errors += report_file_problems(jobs, njobs);
     struct pl_findings all;
     pl_findings_init(&all);
@@ -434,6 +469,8 @@ static int run(struct options *o, char **paths, size_t npaths)
         report_unused(jobs, njobs, &all);
     pl_findings_sort(&all);
     pl_findings_unique(&all);
+    pl_store_record_run(store, &all, njobs, njobs - cached);
+    pl_store_close(store);
     if (o->baseline_write) {
         /* accepting the findings: the baseline is the output */
         if (pl_baseline_write(o->baseline_write, &all, PL_VERSION) < 0)
@@ -455,8 +492,11 @@ static int run(struct options *o, char **paths, size_t npaths)
     }
     if (write_findings(o, &all, errors == 0) < 0)
         errors++;
-    if (o->stats)
+    if (o->stats) {
         print_stats(jobs, njobs, all.len);
+        fprintf(stderr, "pymem-lint: stats: %zu of %zu files from the cache\n",
+                cached, njobs);
+    }
     int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;
     pl_findings_release(&all);
     for (size_t i = 0; i < njobs; i++)
@@ -470,8 +510,39 @@ static int run(struct options *o, char **paths, size_t npaths)
     return status;
 }
 
+/* 'pymem-lint stats [--db PATH]': the history of runs. */
+static int stats_command(int argc, char **argv)
+{
+    const char *db = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db = argv[++i];
+        else if (strncmp(argv[i], "--db=", 5) == 0)
+            db = argv[i] + 5;
+        else {
+            pl_error("usage: pymem-lint stats [--db PATH]");
+            return EXIT_TROUBLE;
+        }
+    }
+    char *path = db ? pl_xstrdup(db) : pl_store_default_path();
+    if (access(path, F_OK) != 0) {
+        pl_error("no store at '%s' (run pymem-lint first)", path);
+        free(path);
+        return EXIT_TROUBLE;
+    }
+    struct pl_store *store = pl_store_open(path);
+    free(path);
+    if (!store)
+        return EXIT_TROUBLE;
+    int rc = pl_store_print_history(store, stdout);
+    pl_store_close(store);
+    return rc < 0 ? EXIT_TROUBLE : EXIT_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "stats") == 0)
+        return stats_command(argc, argv);
     struct options o = {.jobs = 0, .color = true};
     pl_argv_init(&o.extra);
     pl_argv_init(&o.excludes);

@@ -1,0 +1,578 @@
+/*
+ * analyzer/store.c - the sqlite store (see store.h).
+ *
+ * Schema version 1 (PRAGMA user_version):
+ *   results(path PRIMARY KEY, key, deps, result, updated)
+ *     key:    hex of a hash of the tool version, the compile arguments,
+ *             the rules, the configuration and the file's own content;
+ *     deps:   JSON [[path, size, mtime_ns, content hash], ...] of every
+ *             file the translation unit read (the file, its headers);
+ *     result: JSON of the job's results (findings, compile errors, ...).
+ *   runs(id PRIMARY KEY, started, files, analyzed, findings, by_rule)
+ * An entry is current when its key matches and every dependency has the
+ * same size and mtime, or else the same content hash: touching a header
+ * without changing it keeps the cache, changing it re-analyzes exactly
+ * the files that read it.
+ */
+#include "store.h"
+#include "../rules/rule.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SCHEMA_VERSION 1
+
+struct file_state {
+    char *path;
+    long long size, mtime;
+    uint64_t hash;
+    bool hashed, exists;
+};
+
+struct pl_store {
+    sqlite3 *db;
+    char *path;
+    /* files looked at in this run, so each is hashed at most once */
+    struct file_state *files;
+    size_t nfiles, files_cap;
+};
+
+static void warn_db(const char *path, const char *what, sqlite3 *db)
+{
+    pl_warning("cannot use the cache '%s': %s: %s; running without it", path,
+               what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int migrate(struct pl_store *s)
+{
+    sqlite3_stmt *st;
+    int version = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version == SCHEMA_VERSION)
+        return 0;
+    if (version > SCHEMA_VERSION) {
+        pl_warning("cannot use the cache '%s': it was written by a newer "
+                   "pymem-lint (schema %d); running without it",
+                   s->path, version);
+        return 1;
+    }
+    /* version 0: a new file (older versions would migrate here) */
+    const char *schema =
+        "BEGIN IMMEDIATE;"
+        "CREATE TABLE IF NOT EXISTS results ("
+        "  path TEXT PRIMARY KEY, key TEXT NOT NULL, deps TEXT NOT NULL,"
+        "  result TEXT NOT NULL, updated INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS runs ("
+        "  id INTEGER PRIMARY KEY, started INTEGER NOT NULL,"
+        "  files INTEGER NOT NULL, analyzed INTEGER NOT NULL,"
+        "  findings INTEGER NOT NULL, by_rule TEXT NOT NULL);"
+        "PRAGMA user_version = 1;"
+        "COMMIT;";
+    if (exec(s->db, schema) != SQLITE_OK) {
+        warn_db(s->path, "cannot create its tables", s->db);
+        exec(s->db, "ROLLBACK");
+        return 1;
+    }
+    return 0;
+}
+
+struct pl_store *pl_store_open(const char *path)
+{
+    /* the directory: created when missing */
+    char *dir = pl_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            pl_warning("cannot use the cache '%s': cannot create '%s': %s; "
+                       "running without it", path, dir, strerror(errno));
+            free(dir);
+            return NULL;
+        }
+    }
+    free(dir);
+    struct pl_store *s = pl_xcalloc(1, sizeof *s);
+    s->path = pl_xstrdup(path);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        warn_db(path, "cannot open it", s->db);
+        pl_store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        warn_db(path, "not a usable database", s->db);
+        pl_store_close(s);
+        return NULL;
+    }
+    exec(s->db, "PRAGMA synchronous=NORMAL");
+    if (migrate(s) != 0) {
+        pl_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void pl_store_close(struct pl_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    for (size_t i = 0; i < s->nfiles; i++)
+        free(s->files[i].path);
+    free(s->files);
+    free(s->path);
+    free(s);
+}
+
+char *pl_store_default_path(void)
+{
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return pl_xstrdup(".pymem-lint/cache.db");
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", cwd);
+    for (;;) {
+        char probe[PATH_MAX + 32];
+        struct stat sb;
+        snprintf(probe, sizeof probe, "%s/.git", dir);
+        bool root = stat(probe, &sb) == 0;
+        snprintf(probe, sizeof probe, "%s/.pymem-lint.json", dir);
+        root = root || stat(probe, &sb) == 0;
+        if (root)
+            break;
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir) {
+            snprintf(dir, sizeof dir, "%s", cwd); /* none: here */
+            break;
+        }
+        *slash = '\0';
+    }
+    char *out = pl_xcalloc(strlen(dir) + 32, 1);
+    sprintf(out, "%s/.pymem-lint/cache.db", dir);
+    return out;
+}
+
+/* ---- keys and file states ---- */
+
+static uint64_t hash_file(const char *path, bool *ok)
+{
+    FILE *in = fopen(path, "rb");
+    *ok = in != NULL;
+    uint64_t h = PL_HASH_SEED;
+    if (!in)
+        return h;
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+        h = pl_hash_bytes(h, buf, got);
+    *ok = !ferror(in);
+    fclose(in);
+    return h;
+}
+
+static struct file_state *file_state(struct pl_store *s, const char *path,
+                                     bool need_hash)
+{
+    struct file_state *fs = NULL;
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (strcmp(s->files[i].path, path) == 0)
+            fs = &s->files[i];
+    if (!fs) {
+        struct file_state fresh = {.path = pl_xstrdup(path)};
+        struct stat sb;
+        if (stat(path, &sb) == 0) {
+            fresh.exists = true;
+            fresh.size = (long long)sb.st_size;
+            fresh.mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL +
+                          sb.st_mtim.tv_nsec;
+        }
+        PL_PUSH(s->files, s->nfiles, s->files_cap, fresh);
+        fs = &s->files[s->nfiles - 1];
+    }
+    if (need_hash && fs->exists && !fs->hashed) {
+        bool ok;
+        fs->hash = hash_file(path, &ok);
+        fs->hashed = true;
+        fs->exists = ok;
+    }
+    return fs;
+}
+
+uint64_t pl_store_job_key(const struct pl_job *job, const char *version,
+                          const char *config_path)
+{
+    uint64_t h = pl_hash_bytes(PL_HASH_SEED, version, strlen(version) + 1);
+    for (size_t i = 0; i < job->args.argc; i++)
+        h = pl_hash_bytes(h, job->args.argv[i], strlen(job->args.argv[i]) + 1);
+    h = pl_hash_bytes(h, "|rules|", 7);
+    for (size_t i = 0; i < job->nrules; i++) {
+        const char *id = job->rules[i]->id;
+        h = pl_hash_bytes(h, id, strlen(id) + 1);
+    }
+    if (config_path) {
+        bool ok;
+        uint64_t c = hash_file(config_path, &ok);
+        h = pl_hash_bytes(h, config_path, strlen(config_path) + 1);
+        h = pl_hash_bytes(h, &c, sizeof c);
+    }
+    return h;
+}
+
+static uint64_t file_key(struct pl_store *s, const struct pl_job *job,
+                         uint64_t job_key, bool *ok)
+{
+    const char *path = job->parse_path ? job->parse_path : job->path;
+    struct file_state *fs = file_state(s, path, true);
+    *ok = fs->exists;
+    uint64_t h = pl_hash_bytes(job_key, &fs->hash, sizeof fs->hash);
+    return pl_hash_bytes(h, job->path, strlen(job->path) + 1);
+}
+
+/* ---- results as JSON ---- */
+
+static json_t *lines_json(const struct pl_lines *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->len; i++)
+        json_array_append_new(a, json_pack("[s, I, s?]", l->items[i].file,
+                                           (json_int_t)l->items[i].line,
+                                           l->items[i].text));
+    return a;
+}
+
+static void lines_from(json_t *a, struct pl_lines *l)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(a, i, e)
+        pl_lines_add(l, json_string_value(json_array_get(e, 0)),
+                     (unsigned)json_integer_value(json_array_get(e, 1)),
+                     json_string_value(json_array_get(e, 2)));
+}
+
+static char *result_json(const struct pl_job *job)
+{
+    json_t *findings = json_array();
+    for (size_t i = 0; i < job->findings.len; i++) {
+        const struct pl_finding *f = &job->findings.items[i];
+        json_t *notes = json_array();
+        for (size_t k = 0; k < f->nnotes; k++)
+            json_array_append_new(notes, json_pack("[I, I, s]",
+                                                   (json_int_t)f->notes[k].line,
+                                                   (json_int_t)f->notes[k].col,
+                                                   f->notes[k].text));
+        json_array_append_new(
+            findings,
+            json_pack("{s:s, s:s, s:I, s:I, s:s, s:s?, s:s?, s:o}", "rule",
+                      f->rule_id, "file", f->file, "line", (json_int_t)f->line,
+                      "col", (json_int_t)f->col, "message", f->message,
+                      "source", f->source_line, "function", f->function,
+                      "notes", notes));
+    }
+    json_t *doc = json_pack(
+        "{s:i, s:I, s:s?, s:I, s:I, s:o, s:o, s:o, s:[I, I, I, I, I]}",
+        "status", job->status, "nerrors", (json_int_t)job->nerrors,
+        "first_error", job->first_error, "skipped", (json_int_t)job->skipped,
+        "too_deep", (json_int_t)job->too_deep, "findings", findings,
+        "suppressions", lines_json(&job->suppressions), "used",
+        lines_json(&job->used_suppressions), "stats",
+        (json_int_t)job->stats.functions, (json_int_t)job->stats.states,
+        (json_int_t)job->stats.states_cut, (json_int_t)job->stats.functions_cut,
+        (json_int_t)job->stats.allocations);
+    /* strings that are not UTF-8 make json_pack fail: not cached then */
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    return text;
+}
+
+/* The rule id string of the registered rule 'id' (findings keep a
+ * pointer to a static string), or NULL. */
+static const char *static_rule_id(const struct pl_job *job, const char *id)
+{
+    for (size_t i = 0; i < job->nrules; i++) {
+        const char *rid = job->rules[i]->id;
+        if (strcmp(rid, id) == 0)
+            return rid;
+    }
+    if (strcmp(id, "unused-suppression") == 0)
+        return "unused-suppression";
+    return NULL;
+}
+
+static bool result_from(struct pl_job *job, const char *text)
+{
+    json_error_t err;
+    json_t *doc = json_loads(text, 0, &err);
+    if (!doc)
+        return false;
+    bool ok = true;
+    json_t *findings = json_object_get(doc, "findings");
+    size_t i;
+    json_t *f;
+    json_array_foreach(findings, i, f) {
+        const char *id = json_string_value(json_object_get(f, "rule"));
+        const char *rule = id ? static_rule_id(job, id) : NULL;
+        if (!rule) {
+            ok = false;
+            break;
+        }
+        json_t *notes = json_object_get(f, "notes");
+        size_t nn = json_array_size(notes);
+        struct pl_finding_note *nv = pl_xcalloc(nn ? nn : 1, sizeof *nv);
+        for (size_t k = 0; k < nn; k++) {
+            json_t *n = json_array_get(notes, k);
+            nv[k].line = (unsigned)json_integer_value(json_array_get(n, 0));
+            nv[k].col = (unsigned)json_integer_value(json_array_get(n, 1));
+            nv[k].text = (char *)json_string_value(json_array_get(n, 2));
+        }
+        struct pl_finding *added = pl_findings_add(
+            &job->findings, rule, json_string_value(json_object_get(f, "file")),
+            (unsigned)json_integer_value(json_object_get(f, "line")),
+            (unsigned)json_integer_value(json_object_get(f, "col")),
+            json_string_value(json_object_get(f, "message")),
+            json_string_value(json_object_get(f, "source")), nv, nn);
+        free(nv);
+        const char *fn = json_string_value(json_object_get(f, "function"));
+        if (added && fn)
+            added->function = pl_xstrdup(fn);
+    }
+    if (ok) {
+        job->status = (int)json_integer_value(json_object_get(doc, "status"));
+        job->nerrors = (unsigned)json_integer_value(json_object_get(doc, "nerrors"));
+        const char *fe = json_string_value(json_object_get(doc, "first_error"));
+        job->first_error = fe ? pl_xstrdup(fe) : NULL;
+        job->skipped = (size_t)json_integer_value(json_object_get(doc, "skipped"));
+        job->too_deep = (size_t)json_integer_value(json_object_get(doc, "too_deep"));
+        lines_from(json_object_get(doc, "suppressions"), &job->suppressions);
+        lines_from(json_object_get(doc, "used"), &job->used_suppressions);
+        json_t *stats = json_object_get(doc, "stats");
+        job->stats.functions = (size_t)json_integer_value(json_array_get(stats, 0));
+        job->stats.states = (size_t)json_integer_value(json_array_get(stats, 1));
+        job->stats.states_cut = (size_t)json_integer_value(json_array_get(stats, 2));
+        job->stats.functions_cut = (size_t)json_integer_value(json_array_get(stats, 3));
+        job->stats.allocations = (size_t)json_integer_value(json_array_get(stats, 4));
+    } else {
+        pl_findings_release(&job->findings);
+    }
+    json_decref(doc);
+    return ok;
+}
+
+/* ---- lookup and save ---- */
+
+static bool deps_current(struct pl_store *s, const char *deps_text)
+{
+    json_error_t err;
+    json_t *deps = json_loads(deps_text, 0, &err);
+    if (!json_is_array(deps)) {
+        json_decref(deps);
+        return false;
+    }
+    bool current = true;
+    size_t i;
+    json_t *d;
+    json_array_foreach(deps, i, d) {
+        const char *path = json_string_value(json_array_get(d, 0));
+        const char *hash = json_string_value(json_array_get(d, 3));
+        if (!path || !hash) {
+            current = false;
+            break;
+        }
+        struct file_state *fs = file_state(s, path, false);
+        if (!fs->exists) {
+            current = false;
+            break;
+        }
+        if (fs->size == json_integer_value(json_array_get(d, 1)) &&
+            fs->mtime == json_integer_value(json_array_get(d, 2)))
+            continue; /* unchanged by size and time */
+        fs = file_state(s, path, true);
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fs->hash);
+        if (!fs->exists || strcmp(hex, hash) != 0) {
+            current = false;
+            break;
+        }
+    }
+    json_decref(deps);
+    return current;
+}
+
+bool pl_store_lookup(struct pl_store *s, struct pl_job *job, uint64_t job_key)
+{
+    if (!s)
+        return false;
+    bool ok;
+    uint64_t key = file_key(s, job, job_key, &ok);
+    if (!ok)
+        return false;
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)key);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT key, deps, result FROM results WHERE path = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, job->path, -1, SQLITE_TRANSIENT);
+    bool hit = false;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        const char *deps = (const char *)sqlite3_column_text(st, 1);
+        const char *result = (const char *)sqlite3_column_text(st, 2);
+        if (k && deps && result && strcmp(k, hex) == 0 &&
+            deps_current(s, deps))
+            hit = result_from(job, result);
+    }
+    sqlite3_finalize(st);
+    return hit;
+}
+
+static char *deps_json(struct pl_store *s, const struct pl_job *job)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < job->ndeps; i++) {
+        struct file_state *fs = file_state(s, job->deps[i], true);
+        if (!fs->exists) {
+            json_decref(a);
+            return NULL; /* a file gone already: do not cache */
+        }
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fs->hash);
+        json_array_append_new(a, json_pack("[s, I, I, s]", job->deps[i],
+                                           (json_int_t)fs->size,
+                                           (json_int_t)fs->mtime, hex));
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
+}
+
+void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
+                   const uint64_t *keys)
+{
+    if (!s)
+        return;
+    if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+        warn_db(s->path, "cannot store results", s->db);
+        return;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO results"
+                           " (path, key, deps, result, updated)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        exec(s->db, "ROLLBACK");
+        return;
+    }
+    for (size_t i = 0; i < njobs; i++) {
+        struct pl_job *job = &jobs[i];
+        if (job->cached || job->status != 0 || job->ndeps == 0)
+            continue; /* a file that failed is tried again next time */
+        bool ok;
+        uint64_t key = file_key(s, job, keys[i], &ok);
+        char *deps = ok ? deps_json(s, job) : NULL;
+        char *result = deps ? result_json(job) : NULL;
+        if (result) {
+            char hex[17];
+            snprintf(hex, sizeof hex, "%016llx", (unsigned long long)key);
+            sqlite3_bind_text(st, 1, job->path, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 3, deps, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 4, result, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+            if (sqlite3_step(st) != SQLITE_DONE)
+                pl_warning("cannot store the results of '%s' in the cache: %s",
+                           job->path, sqlite3_errmsg(s->db));
+            sqlite3_reset(st);
+        }
+        free(deps);
+        free(result);
+    }
+    sqlite3_finalize(st);
+    if (exec(s->db, "COMMIT") != SQLITE_OK) {
+        warn_db(s->path, "cannot store results", s->db);
+        exec(s->db, "ROLLBACK");
+    }
+}
+
+void pl_store_record_run(struct pl_store *s, const struct pl_findings *f,
+                         size_t files, size_t analyzed)
+{
+    if (!s)
+        return;
+    json_t *by_rule = json_object();
+    for (size_t i = 0; i < f->len; i++) {
+        json_t *n = json_object_get(by_rule, f->items[i].rule_id);
+        json_object_set_new(by_rule, f->items[i].rule_id,
+                            json_integer(n ? json_integer_value(n) + 1 : 1));
+    }
+    char *text = json_dumps(by_rule, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(by_rule);
+    sqlite3_stmt *st;
+    if (text && sqlite3_prepare_v2(s->db,
+                                   "INSERT INTO runs (started, files, analyzed,"
+                                   " findings, by_rule)"
+                                   " VALUES (?1, ?2, ?3, ?4, ?5)",
+                                   -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)files);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)analyzed);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)f->len);
+        sqlite3_bind_text(st, 5, text, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            pl_warning("cannot record the run in '%s': %s", s->path,
+                       sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+    }
+    free(text);
+}
+
+int pl_store_print_history(struct pl_store *s, FILE *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT started, files, analyzed, findings, by_rule"
+                           " FROM runs ORDER BY id DESC LIMIT 20",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pl_error("cannot read the history in '%s': %s", s->path,
+                        sqlite3_errmsg(s->db));
+    fprintf(out, "%-20s %6s %8s %8s  %s\n", "run (UTC)", "files", "analyzed",
+            "findings", "by rule");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        time_t t = (time_t)sqlite3_column_int64(st, 0);
+        struct tm tm;
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+        fprintf(out, "%-20s %6lld %8lld %8lld  %s\n", when,
+                (long long)sqlite3_column_int64(st, 1),
+                (long long)sqlite3_column_int64(st, 2),
+                (long long)sqlite3_column_int64(st, 3),
+                (const char *)sqlite3_column_text(st, 4));
+    }
+    sqlite3_finalize(st);
+    return 0;
+}

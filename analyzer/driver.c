@@ -9,6 +9,8 @@
 #include "suppress.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +82,38 @@ struct worker_ctx {
     pthread_mutex_t lock;
     const struct pl_rule *const *rules;
     size_t nrules;
+    /* the progress line (stderr is a terminal) */
+    bool progress;
+    size_t done, todo, findings;
+    struct timespec start, shown;
 };
+
+static double seconds_between(struct timespec a, struct timespec b)
+{
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/* One job finished: count it, and redraw the progress line at most ten
+ * times a second. Called with the lock held. */
+static void progress_step(struct worker_ctx *w, const struct pl_job *job)
+{
+    w->done++;
+    w->findings += job->findings.len;
+    if (!w->progress)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (seconds_between(w->shown, now) < 0.1 && w->done < w->todo)
+        return;
+    w->shown = now;
+    double spent = seconds_between(w->start, now);
+    double eta = w->done ? spent / (double)w->done * (double)(w->todo - w->done)
+                         : 0;
+    fprintf(stderr, "\r\033[Kpymem-lint: %zu/%zu files, %zu finding%s, "
+            "about %.0f s left", w->done, w->todo, w->findings,
+            w->findings == 1 ? "" : "s", eta);
+    fflush(stderr);
+}
 
 static void *worker(void *arg)
 {
@@ -99,6 +132,9 @@ static void *worker(void *arg)
             analyze(index, job, job->rules, job->nrules);
         else
             analyze(index, job, w->rules, w->nrules);
+        pthread_mutex_lock(&w->lock);
+        progress_step(w, job);
+        pthread_mutex_unlock(&w->lock);
     }
     clang_disposeIndex(index);
     return NULL;
@@ -106,10 +142,13 @@ static void *worker(void *arg)
 
 void pl_driver_run(struct pl_job *jobs, size_t njobs,
                    const struct pl_rule *const *rules, size_t nrules,
-                   unsigned nthreads)
+                   unsigned nthreads, bool progress)
 {
     struct worker_ctx w = {.jobs = jobs, .njobs = njobs, .rules = rules,
-                           .nrules = nrules};
+                           .nrules = nrules, .progress = progress};
+    for (size_t i = 0; i < njobs; i++)
+        w.todo += !jobs[i].cached;
+    clock_gettime(CLOCK_MONOTONIC, &w.start);
     pthread_mutex_init(&w.lock, NULL);
     if (nthreads < 1)
         nthreads = 1;
@@ -125,6 +164,10 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
         pthread_join(threads[t], NULL);
     free(threads);
     pthread_mutex_destroy(&w.lock);
+    if (progress && w.done) {
+        fputs("\r\033[K", stderr); /* the line goes away */
+        fflush(stderr);
+    }
 }
 
 void pl_job_release(struct pl_job *job)

@@ -38,12 +38,14 @@ struct pl_job {
 
 /*
  * Analyze every job with its own rules (or else the 'nrules' rules in
- * 'rules') on 'nthreads' threads. Fills each job's results; reports
- * nothing itself.
+ * 'rules') on 'nthreads' threads, skipping jobs whose results came from
+ * the store. Fills each job's results; reports nothing itself except,
+ * with 'progress', a line on stderr (files done, findings, time left)
+ * that it erases at the end.
  */
 void pl_driver_run(struct pl_job *jobs, size_t njobs,
                    const struct pl_rule *const *rules, size_t nrules,
-                   unsigned nthreads);
+                   unsigned nthreads, bool progress);
 
 /* Free a job's arguments and results. */
 void pl_job_release(struct pl_job *job);

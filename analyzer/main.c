@@ -456,7 +456,9 @@ static int run(struct options *o, char **paths, size_t npaths)
         jobs[i].cached = pl_store_lookup(store, &jobs[i], keys[i]);
         cached += jobs[i].cached;
     }
-    pl_driver_run(jobs, njobs, chosen, nchosen, o->jobs);
+    /* a progress line only for a person at a terminal */
+    bool progress = isatty(STDERR_FILENO) && !getenv("CI");
+    pl_driver_run(jobs, njobs, chosen, nchosen, o->jobs, progress);
     pl_store_save(store, jobs, njobs, keys);
     free(keys);
     free(config_paths);

@@ -108,4 +108,12 @@ else
     echo "   (script(1) not installed: terminal checks skipped)"
 fi
 
+echo "== a progress line on a terminal, none otherwise"
+if command -v script >/dev/null 2>&1; then
+    env -u CI PYMEM_LINT_NO_CACHE=1 script -qec "'$BIN' --no-color '$ROOT/examples/spam'" /dev/null > "$TMP/pty.out" 2>&1 || true
+    if grep -aq 'pymem-lint: 2/2 files, [0-9]* findings' "$TMP/pty.out"; then pass; else fail "no progress line on a terminal: $(tr '\r' '\n' < "$TMP/pty.out" | head -5)"; fi
+fi
+run --no-color "$ROOT/examples/spam"
+if grep -q 'files, ' "$TMP/.err"; then fail "a progress line when stderr is a file"; else pass; fi
+
 e2e_finish

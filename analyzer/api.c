@@ -632,3 +632,15 @@ const char *pl_family_name(enum pl_family family)
         return "unknown";
     }
 }
+
+enum pl_family pl_family_by_name(const char *name)
+{
+    if (!name)
+        return PL_FAM_NONE;
+    for (int f = PL_FAM_MEM; f < PL_FAM_PROJECT + PL_MAX_PROJECT_FAMILIES; f++) {
+        const char *n = pl_family_name((enum pl_family)f);
+        if (strcmp(n, "unknown") != 0 && strcmp(n, name) == 0)
+            return (enum pl_family)f;
+    }
+    return PL_FAM_NONE;
+}

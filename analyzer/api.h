@@ -115,6 +115,9 @@ const char *pl_api_display_name(const char *name);
 /* The family's usual deallocator, e.g. "PyMem_Free". */
 const char *pl_family_release_name(enum pl_family family);
 
+/* The family whose pl_family_name() is 'name'; PL_FAM_NONE if none. */
+enum pl_family pl_family_by_name(const char *name);
+
 /* A short name of the family, e.g. "PyMem". */
 const char *pl_family_name(enum pl_family family);
 

@@ -43,6 +43,20 @@ void pl_summaries_free(struct pl_summaries *sums);
 char *pl_summaries_describe(const struct pl_summaries *sums,
                             const char *name);
 
+/* Add the summaries of the unit's non-static functions to 'out'. */
+struct pl_exports;
+void pl_summaries_export(const struct pl_summaries *sums,
+                         struct pl_exports *out);
+
+/*
+ * Add to 'out' (no duplicates) the names of functions the unit calls that
+ * it does not define and that no table knows: the ones another file's
+ * exports may describe.
+ */
+struct pl_argv;
+void pl_summaries_external_calls(const struct pl_summaries *sums,
+                                 struct pl_argv *out);
+
 /*
  * Analyze function 'fn' of 'unit' and call 'on_event' for everything
  * suspicious (in no particular order; the same event can come from

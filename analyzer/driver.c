@@ -39,6 +39,7 @@ static void analyze(CXIndex index, struct pl_job *job,
                                 (const char *const *)job->args.argv,
                                 (int)job->args.argc);
     unit.project = job->project;
+    unit.globals = job->globals;
     job->deps = unit.deps; /* the store wants them */
     job->ndeps = unit.ndeps;
     unit.deps = NULL;
@@ -63,6 +64,8 @@ static void analyze(CXIndex index, struct pl_job *job,
             pl_dataflow_run(&unit, &unit.funcs[i], sums, dispatch, &sink,
                             &job->stats);
         }
+        pl_summaries_export(sums, &job->exports);
+        pl_summaries_external_calls(sums, &job->callees);
         pl_summaries_free(sums);
         for (size_t s = 0; s < unit.nsources; s++) {
             const struct pl_source *src = &unit.sources[s];
@@ -85,6 +88,7 @@ struct worker_ctx {
     /* the progress line (stderr is a terminal) */
     bool progress;
     size_t done, todo, findings;
+    int width;            /* of the line on screen, to blank it */
     struct timespec start, shown;
 };
 
@@ -109,9 +113,15 @@ static void progress_step(struct worker_ctx *w, const struct pl_job *job)
     double spent = seconds_between(w->start, now);
     double eta = w->done ? spent / (double)w->done * (double)(w->todo - w->done)
                          : 0;
-    fprintf(stderr, "\r\033[Kpymem-lint: %zu/%zu files, %zu finding%s, "
-            "about %.0f s left", w->done, w->todo, w->findings,
-            w->findings == 1 ? "" : "s", eta);
+    /* no escape sequences (NO_COLOR): blank the old line with spaces */
+    char line[160];
+    int n = snprintf(line, sizeof line,
+                     "pymem-lint: %zu/%zu files, %zu finding%s, about %.0f s "
+                     "left", w->done, w->todo, w->findings,
+                     w->findings == 1 ? "" : "s", eta);
+    fprintf(stderr, "\r%s%*s", line, w->width > n ? w->width - n : 0, "");
+    if (n > w->width)
+        w->width = n;
     fflush(stderr);
 }
 
@@ -165,24 +175,105 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
     free(threads);
     pthread_mutex_destroy(&w.lock);
     if (progress && w.done) {
-        fputs("\r\033[K", stderr); /* the line goes away */
+        fprintf(stderr, "\r%*s\r", w.width, ""); /* the line goes away */
         fflush(stderr);
     }
 }
 
-void pl_job_release(struct pl_job *job)
+void pl_job_reset(struct pl_job *job)
 {
-    pl_argv_release(&job->args);
-    free(job->parse_path);
-    job->parse_path = NULL;
     pl_findings_release(&job->findings);
+    free(job->first_error);
+    job->first_error = NULL;
     pl_lines_release(&job->suppressions);
+    pl_lines_release(&job->used_suppressions);
     for (size_t i = 0; i < job->ndeps; i++)
         free(job->deps[i]);
     free(job->deps);
     job->deps = NULL;
     job->ndeps = 0;
-    pl_lines_release(&job->used_suppressions);
-    free(job->first_error);
-    job->first_error = NULL;
+    pl_exports_release(&job->exports);
+    pl_argv_release(&job->callees);
+    pl_argv_init(&job->callees);
+    memset(&job->stats, 0, sizeof job->stats);
+    job->status = 0;
+    job->nerrors = 0;
+    job->skipped = job->too_deep = 0;
+    job->cached = false;
+}
+
+void pl_job_release(struct pl_job *job)
+{
+    pl_job_reset(job);
+    pl_argv_release(&job->args);
+    free(job->parse_path);
+    job->parse_path = NULL;
+}
+
+/* ---- the second pass ---- */
+
+static uint64_t callee_digest(const struct pl_job *job,
+                              const struct pl_exports *globals)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < job->callees.argc; i++) {
+        const struct pl_export *x =
+            pl_exports_find(globals, job->callees.argv[i]);
+        if (x)
+            h = pl_hash_bytes(h ? h : PL_HASH_SEED, &(uint64_t){pl_export_hash(x)},
+                              sizeof(uint64_t));
+    }
+    return h;
+}
+
+static void collect_exports(const struct pl_job *jobs, size_t njobs,
+                            struct pl_exports *globals)
+{
+    pl_exports_release(globals);
+    for (size_t i = 0; i < njobs; i++)
+        for (size_t k = 0; k < jobs[i].exports.len; k++)
+            pl_exports_add(globals, &jobs[i].exports.items[k]);
+    pl_exports_finish(globals);
+}
+
+size_t pl_driver_second_pass(struct pl_job *jobs, size_t njobs,
+                             const struct pl_rule *const *rules,
+                             size_t nrules, unsigned nthreads,
+                             struct pl_exports *globals)
+{
+    collect_exports(jobs, njobs, globals);
+    bool *was_cached = pl_xcalloc(njobs ? njobs : 1, sizeof *was_cached);
+    uint64_t *digest = pl_xcalloc(njobs ? njobs : 1, sizeof *digest);
+    size_t again = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        struct pl_job *job = &jobs[i];
+        digest[i] = callee_digest(job, globals);
+        was_cached[i] = job->cached;
+        bool redo = job->status == 0 && digest[i] != job->callee_digest;
+        if (redo) {
+            pl_job_reset(job);
+            job->globals = globals;
+            again++;
+        } else {
+            job->cached = true; /* not in this pass */
+        }
+    }
+    if (again) {
+        pl_driver_run(jobs, njobs, rules, nrules, nthreads, false);
+        /* what the files export now, after the second pass: the digests
+           recorded for the next run are of these, so that an unchanged
+           tree gives the same digests again (two passes, no fixpoint) */
+        collect_exports(jobs, njobs, globals);
+    }
+    for (size_t i = 0; i < njobs; i++) {
+        struct pl_job *job = &jobs[i];
+        if (job->globals) /* analyzed again: its results are new */
+            job->cached = false;
+        else
+            job->cached = was_cached[i];
+        job->callee_digest = again ? callee_digest(job, globals) : digest[i];
+    }
+    free(was_cached);
+    free(digest);
+    return again;
 }

@@ -6,6 +6,7 @@
 #define PL_DRIVER_H
 
 #include "dataflow.h"
+#include "exports.h"
 #include "findings.h"
 #include "flags.h"
 
@@ -26,6 +27,12 @@ struct pl_job {
     char **deps;          /* real paths of every file it read (owned) */
     size_t ndeps;
     bool cached;          /* the results came from the store: skip it */
+    /* cross-file summaries: what this file offers, what it calls, and
+       (second pass) what other files offer */
+    struct pl_exports exports;
+    struct pl_argv callees;
+    uint64_t callee_digest;  /* of the exports its callees had */
+    const struct pl_exports *globals;
     /* results */
     struct pl_findings findings;
     int status;           /* 0, or -1 when the file could not be analyzed */
@@ -47,7 +54,22 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
                    const struct pl_rule *const *rules, size_t nrules,
                    unsigned nthreads, bool progress);
 
+/*
+ * The second pass: collect every job's exports into 'globals' (which the
+ * caller initializes and releases after the jobs), and analyze again, with
+ * them, the jobs that call a function another file exports (or whose
+ * cached results were made with other exports than these). Sets each
+ * job's callee_digest. Returns the number of jobs analyzed again.
+ */
+size_t pl_driver_second_pass(struct pl_job *jobs, size_t njobs,
+                             const struct pl_rule *const *rules,
+                             size_t nrules, unsigned nthreads,
+                             struct pl_exports *globals);
+
 /* Free a job's arguments and results. */
 void pl_job_release(struct pl_job *job);
+
+/* Forget a job's results (not its arguments), to analyze it again. */
+void pl_job_reset(struct pl_job *job);
 
 #endif

@@ -40,6 +40,10 @@ struct pl_summaries {
     struct pl_summary *items; /* one per function of the unit, same order */
     size_t len;
     struct pl_dataflow_stats *stats;
+    /* summaries of other files' functions met so far (from
+       unit->globals), converted once each */
+    struct pl_summary **others; /* each heap-allocated: pointers stay */
+    size_t nothers, others_cap;
 };
 
 /* Interned strings: equal text, equal id. */

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "ast.h"
+#include "exports.h"
 #include "util.h"
 
 #include <clang-c/Index.h>
@@ -38,6 +39,8 @@ struct pl_unit {
     size_t ntable_funcs, table_funcs_cap;
     const struct pl_project *project; /* the project's own functions
                                          (its configuration), or NULL */
+    const struct pl_exports *globals; /* other files' functions (the
+                                         second pass), or NULL */
     char **deps;                 /* real paths of the file and of every
                                     file it includes (heap strings) */
     size_t ndeps, deps_cap;

@@ -459,6 +459,13 @@ static int run(struct options *o, char **paths, size_t npaths)
     /* a progress line only for a person at a terminal */
     bool progress = isatty(STDERR_FILENO) && !getenv("CI");
     pl_driver_run(jobs, njobs, chosen, nchosen, o->jobs, progress);
+    struct pl_exports globals;
+    pl_exports_init(&globals);
+    size_t again = pl_driver_second_pass(jobs, njobs, chosen, nchosen,
+                                         o->jobs, &globals);
+    cached = 0;
+    for (size_t i = 0; i < njobs; i++)
+        cached += jobs[i].cached;
     pl_store_save(store, jobs, njobs, keys);
     free(keys);
     free(config_paths);
@@ -498,11 +505,15 @@ static int run(struct options *o, char **paths, size_t npaths)
         print_stats(jobs, njobs, all.len);
         fprintf(stderr, "pymem-lint: stats: %zu of %zu files from the cache\n",
                 cached, njobs);
+        fprintf(stderr, "pymem-lint: stats: %zu functions exported to other "
+                "files; %zu files analyzed again with them\n",
+                globals.len, again);
     }
     int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;
     pl_findings_release(&all);
     for (size_t i = 0; i < njobs; i++)
         pl_job_release(&jobs[i]);
+    pl_exports_release(&globals);
     free(jobs);
     for (size_t i = 0; i < nsets; i++)
         free(sets[i]);

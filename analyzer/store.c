@@ -253,6 +253,49 @@ static uint64_t file_key(struct pl_store *s, const struct pl_job *job,
 
 /* ---- results as JSON ---- */
 
+static json_t *exports_json(const struct pl_exports *e)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < e->len; i++) {
+        const struct pl_export *x = &e->items[i];
+        json_t *rel = json_array();
+        for (int k = 0; k < PL_EXPORT_PARAMS; k++)
+            json_array_append_new(rel, x->release_family[k]
+                                           ? json_string(x->release_family[k])
+                                           : json_null());
+        json_array_append_new(
+            a, json_pack("{s:s, s:s?, s:s?, s:b, s:s, s:o, s:s?}", "name",
+                         x->name, "family", x->returns_family, "alloc",
+                         x->returns_alloc_name, "nonnull", x->returns_nonnull,
+                         "roles", x->roles, "release", rel, "gil",
+                         x->gil_call));
+    }
+    return a;
+}
+
+static void exports_from(json_t *a, struct pl_exports *e)
+{
+    size_t i;
+    json_t *j;
+    json_array_foreach(a, i, j) {
+        struct pl_export x = {0};
+        x.name = (char *)json_string_value(json_object_get(j, "name"));
+        const char *roles = json_string_value(json_object_get(j, "roles"));
+        if (!x.name || !roles)
+            continue;
+        snprintf(x.roles, sizeof x.roles, "%s", roles);
+        x.returns_family = (char *)json_string_value(json_object_get(j, "family"));
+        x.returns_alloc_name = (char *)json_string_value(json_object_get(j, "alloc"));
+        x.returns_nonnull = json_is_true(json_object_get(j, "nonnull"));
+        x.gil_call = (char *)json_string_value(json_object_get(j, "gil"));
+        json_t *rel = json_object_get(j, "release");
+        for (int k = 0; k < PL_EXPORT_PARAMS; k++)
+            x.release_family[k] =
+                (char *)json_string_value(json_array_get(rel, (size_t)k));
+        pl_exports_add(e, &x); /* copies */
+    }
+}
+
 static json_t *lines_json(const struct pl_lines *l)
 {
     json_t *a = json_array();
@@ -292,8 +335,15 @@ static char *result_json(const struct pl_job *job)
                       "source", f->source_line, "function", f->function,
                       "notes", notes));
     }
+    json_t *callees = json_array();
+    for (size_t i = 0; i < job->callees.argc; i++)
+        json_array_append_new(callees, json_string(job->callees.argv[i]));
+    char digest[17];
+    snprintf(digest, sizeof digest, "%016llx",
+             (unsigned long long)job->callee_digest);
     json_t *doc = json_pack(
-        "{s:i, s:I, s:s?, s:I, s:I, s:o, s:o, s:o, s:[I, I, I, I, I]}",
+        "{s:i, s:I, s:s?, s:I, s:I, s:o, s:o, s:o, s:[I, I, I, I, I],"
+        " s:o, s:o, s:s}",
         "status", job->status, "nerrors", (json_int_t)job->nerrors,
         "first_error", job->first_error, "skipped", (json_int_t)job->skipped,
         "too_deep", (json_int_t)job->too_deep, "findings", findings,
@@ -301,7 +351,8 @@ static char *result_json(const struct pl_job *job)
         lines_json(&job->used_suppressions), "stats",
         (json_int_t)job->stats.functions, (json_int_t)job->stats.states,
         (json_int_t)job->stats.states_cut, (json_int_t)job->stats.functions_cut,
-        (json_int_t)job->stats.allocations);
+        (json_int_t)job->stats.allocations, "exports",
+        exports_json(&job->exports), "callees", callees, "digest", digest);
     /* strings that are not UTF-8 make json_pack fail: not cached then */
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
@@ -374,6 +425,14 @@ static bool result_from(struct pl_job *job, const char *text)
         job->stats.states_cut = (size_t)json_integer_value(json_array_get(stats, 2));
         job->stats.functions_cut = (size_t)json_integer_value(json_array_get(stats, 3));
         job->stats.allocations = (size_t)json_integer_value(json_array_get(stats, 4));
+        exports_from(json_object_get(doc, "exports"), &job->exports);
+        json_t *callees = json_object_get(doc, "callees");
+        json_t *c;
+        json_array_foreach(callees, i, c)
+            if (json_is_string(c))
+                pl_argv_push(&job->callees, json_string_value(c));
+        const char *digest = json_string_value(json_object_get(doc, "digest"));
+        job->callee_digest = digest ? strtoull(digest, NULL, 16) : 0;
     } else {
         pl_findings_release(&job->findings);
     }

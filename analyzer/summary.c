@@ -5,6 +5,8 @@
  * read each pointer parameter.
  */
 #include "engine.h"
+#include "exports.h"
+#include "flags.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,107 @@ void pl_summaries_free(struct pl_summaries *sums)
     if (!sums)
         return;
     free(sums->items);
+    for (size_t i = 0; i < sums->nothers; i++)
+        free(sums->others[i]);
+    free(sums->others);
     free(sums);
+}
+
+/* ---- other files' functions ---- */
+
+static const struct pl_summary *other_file(const struct pl_summaries *sums,
+                                           const char *name)
+{
+    const struct pl_export *x = pl_exports_find(sums->unit->globals, name);
+    if (!x)
+        return NULL;
+    struct pl_summaries *s = (struct pl_summaries *)sums; /* its cache */
+    for (size_t i = 0; i < s->nothers; i++)
+        if (strcmp(s->others[i]->name, x->name) == 0)
+            return s->others[i];
+    struct pl_summary sum = {.name = x->name, .done = true, .gil_state = 2,
+                             .gil_call = x->gil_call,
+                             .returns_nonnull = x->returns_nonnull,
+                             .returns_alloc_name = x->returns_alloc_name};
+    sum.returns_family = pl_family_by_name(x->returns_family);
+    for (int i = 0; i < 16 && x->roles[i]; i++) {
+        switch (x->roles[i]) {
+        case 'b': sum.roles[i] = PL_PARAM_BORROWS; break;
+        case 'r':
+            sum.roles[i] = PL_PARAM_RELEASES;
+            sum.release_family[i] = pl_family_by_name(x->release_family[i]);
+            break;
+        case 'k': sum.roles[i] = PL_PARAM_KEEPS; break;
+        default: sum.roles[i] = PL_PARAM_UNKNOWN; break;
+        }
+    }
+    for (int i = (int)strlen(x->roles); i < 16; i++)
+        sum.roles[i] = PL_PARAM_UNKNOWN;
+    struct pl_summary *copy = pl_xcalloc(1, sizeof *copy);
+    *copy = sum;
+    PL_PUSH(s->others, s->nothers, s->others_cap, copy);
+    return copy;
+}
+
+void pl_summaries_export(const struct pl_summaries *sums,
+                         struct pl_exports *out)
+{
+    for (size_t i = 0; i < sums->len; i++) {
+        const struct pl_function *fn = &sums->unit->funcs[i];
+        if (fn->is_static || fn->too_deep || !fn->body)
+            continue;
+        const struct pl_summary *sum = pl_summary_get(sums, fn->name);
+        if (!sum)
+            continue;
+        struct pl_export x = {.name = (char *)fn->name,
+                              .returns_nonnull = sum->returns_nonnull,
+                              .returns_alloc_name =
+                                  (char *)sum->returns_alloc_name};
+        if (sum->returns_family != PL_FAM_NONE)
+            x.returns_family = (char *)pl_family_name(sum->returns_family);
+        for (unsigned k = 0; k < fn->nparams && k < PL_EXPORT_PARAMS; k++) {
+            static const char letters[] = {'u', 'b', 'r', 'k'};
+            x.roles[k] = letters[sum->roles[k]];
+            if (sum->roles[k] == PL_PARAM_RELEASES)
+                x.release_family[k] =
+                    (char *)pl_family_name(sum->release_family[k]);
+        }
+        x.gil_call = (char *)pl_summary_gil_call(sums, fn->name);
+        pl_exports_add(out, &x);
+    }
+}
+
+static bool defined_here(const struct pl_summaries *sums, const char *name)
+{
+    for (size_t i = 0; i < sums->len; i++)
+        if (strcmp(sums->items[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static void external_calls(const struct pl_summaries *sums,
+                           const struct pl_node *n, struct pl_argv *out)
+{
+    if (!n)
+        return;
+    if (n->kind == PL_N_CALL && n->name && !(n->flags & PL_F_LIBRARY) &&
+        !pl_api_find(sums->unit->project, n->name) &&
+        !defined_here(sums, n->name)) {
+        bool seen = false;
+        for (size_t i = 0; i < out->argc && !seen; i++)
+            seen = strcmp(out->argv[i], n->name) == 0;
+        if (!seen)
+            pl_argv_push(out, n->name);
+    }
+    for (unsigned i = 0; i < n->nkids; i++)
+        external_calls(sums, n->kids[i], out);
+}
+
+void pl_summaries_external_calls(const struct pl_summaries *sums,
+                                 struct pl_argv *out)
+{
+    for (size_t i = 0; i < sums->len; i++)
+        external_calls(sums, sums->unit->funcs[i].body, out);
 }
 
 static void derive(struct pl_summary *sum, const struct pl_function *fn,
@@ -110,7 +212,7 @@ const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,
             compute(sums, i);
         return sum;
     }
-    return NULL;
+    return other_file(sums, name);
 }
 
 char *pl_summaries_describe(const struct pl_summaries *sums,
@@ -186,5 +288,6 @@ const char *pl_summary_gil_call(const struct pl_summaries *sums,
         }
         return sum->gil_state == 2 ? sum->gil_call : NULL;
     }
-    return NULL;
+    const struct pl_summary *other = other_file(sums, name);
+    return other ? other->gil_call : NULL;
 }

@@ -40,10 +40,33 @@ struct file_state {
 struct pl_store {
     sqlite3 *db;
     char *path;
-    /* files looked at in this run, so each is hashed at most once */
+    /* files looked at in this run, so each is hashed at most once, and
+       an index of them by path (open addressing: index + 1, 0 empty) */
     struct file_state *files;
     size_t nfiles, files_cap;
+    size_t *slots;
+    size_t nslots;
 };
+
+static size_t path_slot(const struct pl_store *s, const char *path)
+{
+    uint64_t h = pl_hash_bytes(PL_HASH_SEED, path, strlen(path));
+    size_t i = (size_t)h & (s->nslots - 1);
+    while (s->slots[i] && strcmp(s->files[s->slots[i] - 1].path, path) != 0)
+        i = (i + 1) & (s->nslots - 1);
+    return i;
+}
+
+static void index_files(struct pl_store *s)
+{
+    free(s->slots);
+    s->nslots = 1024;
+    while (s->nslots < s->nfiles * 2 + 2)
+        s->nslots *= 2;
+    s->slots = pl_xcalloc(s->nslots, sizeof *s->slots);
+    for (size_t i = 0; i < s->nfiles; i++)
+        s->slots[path_slot(s, s->files[i].path)] = i + 1;
+}
 
 static void warn_db(const char *path, const char *what, sqlite3 *db)
 {
@@ -143,6 +166,7 @@ void pl_store_close(struct pl_store *s)
     for (size_t i = 0; i < s->nfiles; i++)
         free(s->files[i].path);
     free(s->files);
+    free(s->slots);
     free(s->path);
     free(s);
 }
@@ -197,9 +221,11 @@ static struct file_state *file_state(struct pl_store *s, const char *path,
                                      bool need_hash)
 {
     struct file_state *fs = NULL;
-    for (size_t i = 0; i < s->nfiles; i++)
-        if (strcmp(s->files[i].path, path) == 0)
-            fs = &s->files[i];
+    if (!s->slots || s->nfiles * 2 + 2 > s->nslots)
+        index_files(s);
+    size_t slot = path_slot(s, path);
+    if (s->slots[slot])
+        fs = &s->files[s->slots[slot] - 1];
     if (!fs) {
         struct file_state fresh = {.path = pl_xstrdup(path)};
         struct stat sb;
@@ -210,6 +236,7 @@ static struct file_state *file_state(struct pl_store *s, const char *path,
                           sb.st_mtim.tv_nsec;
         }
         PL_PUSH(s->files, s->nfiles, s->files_cap, fresh);
+        s->slots[slot] = s->nfiles;
         fs = &s->files[s->nfiles - 1];
     }
     if (need_hash && fs->exists && !fs->hashed) {

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "driver.h"
 #include "flags.h"
+#include "merge.h"
 #include "output.h"
 #include "sources.h"
 #include "store.h"
@@ -39,6 +40,7 @@ struct options {
     bool report_unused;       /* --report-unused-suppressions */
     enum pl_format format;    /* --format */
     const char *output;       /* -o FILE, or NULL for stdout */
+    unsigned shard, shards;   /* --shard K/N: 1-based K; N 0 = all */
     const char *db;           /* --db PATH */
     bool no_cache;            /* --no-cache */
     const char *baseline;     /* --baseline FILE */
@@ -53,6 +55,7 @@ static void usage(FILE *out)
     fputs(
         "usage: pymem-lint [options] PATH...\n"
         "       pymem-lint stats [--db PATH]   the history of runs\n"
+        "       pymem-lint merge [-o OUT] FILE.sarif...   combine shards\n"
         "\n"
         "Find misuse of CPython's memory API (PyMem_Malloc, PyMem_Free and\n"
         "their relatives) in C extension sources. A PATH is a C file or a\n"
@@ -77,6 +80,8 @@ static void usage(FILE *out)
         "  --explain RULE     explain a rule and exit\n"
         "  --format FMT       text (default), json, or sarif (SARIF 2.1.0)\n"
         "  -o FILE            write the findings to FILE (replaced atomically)\n"
+        "  --shard K/N        analyze only the K-th of N stable parts of the files\n"
+        "                     (combine the SARIF files with 'pymem-lint merge')\n"
         "  --db PATH          the store: results cache and run history (default:\n"
         "                     .pymem-lint/cache.db at the project root)\n"
         "  --no-cache         analyze every file, use and change no store (also:\n"
@@ -173,7 +178,7 @@ enum {
     OPT_PYTHON = 256, OPT_EXTRA, OPT_EXCLUDE, OPT_ENABLE, OPT_DISABLE,
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
     OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT, OPT_BASELINE, OPT_BASELINE_WRITE,
-    OPT_DB, OPT_NO_CACHE,
+    OPT_DB, OPT_NO_CACHE, OPT_SHARD,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -197,6 +202,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"db", required_argument, NULL, OPT_DB},
         {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"baseline-write", required_argument, NULL, OPT_BASELINE_WRITE},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -211,6 +217,16 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_BASELINE: o->baseline = optarg; break;
         case OPT_DB: o->db = optarg; break;
         case OPT_NO_CACHE: o->no_cache = true; break;
+        case OPT_SHARD: {
+            char tail;
+            if (sscanf(optarg, "%u/%u%c", &o->shard, &o->shards, &tail) != 2 ||
+                o->shards < 1 || o->shard < 1 || o->shard > o->shards) {
+                pl_error("invalid --shard '%s': expected K/N with 1 <= K <= N",
+                         optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
+        }
         case OPT_BASELINE_WRITE: o->baseline_write = optarg; break;
         case OPT_FORMAT:
             if (pl_format_parse(optarg, &o->format) < 0) {
@@ -403,6 +419,10 @@ static int run(struct options *o, char **paths, size_t npaths)
     for (size_t i = 0; i < files.argc; i++) {
         struct pl_job *job = &jobs[njobs];
         job->path = files.argv[i];
+        if (o->shards > 1 &&
+            pl_hash_bytes(PL_HASH_SEED, job->path, strlen(job->path)) %
+                    o->shards != o->shard - 1)
+            continue; /* another shard's file */
         const struct pl_config *cfg = NULL;
         if (pl_config_for(configs, job->path, &cfg) < 0) {
             errors++; /* reported; its files are not analyzed */
@@ -552,10 +572,33 @@ static int stats_command(int argc, char **argv)
     return rc < 0 ? EXIT_TROUBLE : EXIT_CLEAN;
 }
 
+/* 'pymem-lint merge [-o OUT] FILE.sarif...': combine shards. */
+static int merge_command(int argc, char **argv)
+{
+    const char *output = NULL;
+    const char **inputs = pl_xcalloc((size_t)argc, sizeof *inputs);
+    size_t n = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            output = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            pl_error("usage: pymem-lint merge [-o OUT.sarif] FILE.sarif...");
+            free(inputs);
+            return EXIT_TROUBLE;
+        } else
+            inputs[n++] = argv[i];
+    }
+    int rc = pl_merge_sarif(inputs, n, output);
+    free(inputs);
+    return rc < 0 ? EXIT_TROUBLE : EXIT_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "stats") == 0)
         return stats_command(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)
+        return merge_command(argc, argv);
     struct options o = {.jobs = 0, .color = true};
     pl_argv_init(&o.extra);
     pl_argv_init(&o.excludes);

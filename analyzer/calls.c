@@ -430,7 +430,8 @@ struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
         n->name ? pl_summary_get(e->sums, n->name) : NULL;
     const struct pl_api *api =
         sum ? NULL : pl_api_find(e->unit->project, n->name);
-    if (may_set_exception(n->name, api))
+    if (sum ? pl_summary_may_set_exception(e->sums, n->name)
+            : may_set_exception(n->name, api))
         st->no_exc_line = 0;
     struct pl_value v;
     if (sum) {

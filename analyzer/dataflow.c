@@ -555,7 +555,7 @@ void pl_dataflow_run(const struct pl_unit *unit, const struct pl_function *fn,
                      const struct pl_summaries *sums, pl_event_fn on_event,
                      void *ctx, struct pl_dataflow_stats *stats)
 {
-    struct pl_cfg *cfg = pl_cfg_build(fn, pl_project_is_noreturn, unit->project);
+    struct pl_cfg *cfg = pl_cfg_build(fn, pl_summaries_noreturn, sums);
     if (getenv("PYMEM_LINT_DUMP_CFG"))
         pl_cfg_dump(cfg);
     struct pl_engine e = {.unit = unit, .fn = fn, .cfg = cfg, .sums = sums,

@@ -33,6 +33,12 @@ struct pl_summary {
        same-file callee); gil_state 0 not computed, 1 busy, 2 done */
     const char *gil_call;
     int gil_state;
+    bool noreturn;                 /* no path of it returns */
+    /* PML008: may it set an exception (a PyErr_* call, a CPython call
+       that sets one on failure, an unknown function)? exc_state 0 not
+       computed, 1 busy, 2 done */
+    bool may_set_exc;
+    int exc_state;
 };
 
 struct pl_summaries {
@@ -151,6 +157,16 @@ void pl_event_from_block(struct pl_event *ev, const struct pl_engine *e,
 /* Send an event about block 'b' (does nothing in summary mode). */
 void pl_emit(struct pl_engine *e, const struct pl_state *st,
              struct pl_event *ev, unsigned note_start);
+
+/* The CFG builder's noreturn callback: the configuration's and the API
+ * table's noreturn functions, and those a summary says never return
+ * ('ctx' is the struct pl_summaries). */
+bool pl_summaries_noreturn(const void *ctx, const char *name);
+
+/* May a call of 'name' set an exception? Same-file and other files'
+ * functions by their bodies; others by the API table (unknown: yes). */
+bool pl_summary_may_set_exception(const struct pl_summaries *sums,
+                                  const char *name);
 
 /* The summary of same-file function 'name', computing it if needed. */
 const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,

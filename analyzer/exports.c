@@ -95,6 +95,8 @@ uint64_t pl_export_hash(const struct pl_export *x)
     h = hash_str(h, x->returns_family);
     h = hash_str(h, x->returns_alloc_name);
     h = pl_hash_bytes(h, &x->returns_nonnull, 1);
+    h = pl_hash_bytes(h, &x->noreturn, 1);
+    h = pl_hash_bytes(h, &x->may_set_exc, 1);
     h = hash_str(h, x->roles);
     for (int i = 0; i < PL_EXPORT_PARAMS; i++)
         h = hash_str(h, x->release_family[i]);

@@ -21,6 +21,8 @@ struct pl_export {
     char *returns_family;      /* family name ("PyMem") or NULL */
     char *returns_alloc_name;  /* the allocator it wraps, or NULL */
     bool returns_nonnull;
+    bool noreturn;             /* never returns (calls abort(), ...) */
+    bool may_set_exc;          /* may set a Python exception */
     char roles[PL_EXPORT_PARAMS + 1]; /* per parameter: u(nknown) b(orrows)
                                          r(eleases) k(eeps); NUL-ended */
     char *release_family[PL_EXPORT_PARAMS]; /* for 'r': family name */

@@ -291,11 +291,12 @@ static json_t *exports_json(const struct pl_exports *e)
                                            ? json_string(x->release_family[k])
                                            : json_null());
         json_array_append_new(
-            a, json_pack("{s:s, s:s?, s:s?, s:b, s:s, s:o, s:s?}", "name",
-                         x->name, "family", x->returns_family, "alloc",
-                         x->returns_alloc_name, "nonnull", x->returns_nonnull,
-                         "roles", x->roles, "release", rel, "gil",
-                         x->gil_call));
+            a, json_pack("{s:s, s:s?, s:s?, s:b, s:b, s:b, s:s, s:o, s:s?}",
+                         "name", x->name, "family", x->returns_family,
+                         "alloc", x->returns_alloc_name, "nonnull",
+                         x->returns_nonnull, "noreturn", x->noreturn, "exc",
+                         x->may_set_exc, "roles", x->roles, "release", rel,
+                         "gil", x->gil_call));
     }
     return a;
 }
@@ -314,6 +315,8 @@ static void exports_from(json_t *a, struct pl_exports *e)
         x.returns_family = (char *)json_string_value(json_object_get(j, "family"));
         x.returns_alloc_name = (char *)json_string_value(json_object_get(j, "alloc"));
         x.returns_nonnull = json_is_true(json_object_get(j, "nonnull"));
+        x.noreturn = json_is_true(json_object_get(j, "noreturn"));
+        x.may_set_exc = json_is_true(json_object_get(j, "exc"));
         x.gil_call = (char *)json_string_value(json_object_get(j, "gil"));
         json_t *rel = json_object_get(j, "release");
         for (int k = 0; k < PL_EXPORT_PARAMS; k++)

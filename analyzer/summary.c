@@ -49,7 +49,7 @@ static const struct pl_summary *other_file(const struct pl_summaries *sums,
         if (strcmp(s->others[i]->name, x->name) == 0)
             return s->others[i];
     struct pl_summary sum = {.name = x->name, .done = true, .gil_state = 2,
-                             .gil_call = x->gil_call,
+                             .gil_call = x->gil_call, .noreturn = x->noreturn,
                              .returns_nonnull = x->returns_nonnull,
                              .returns_alloc_name = x->returns_alloc_name};
     sum.returns_family = pl_family_by_name(x->returns_family);
@@ -83,6 +83,9 @@ void pl_summaries_export(const struct pl_summaries *sums,
         if (!sum)
             continue;
         struct pl_export x = {.name = (char *)fn->name,
+                              .noreturn = sum->noreturn,
+                              .may_set_exc =
+                                  pl_summary_may_set_exception(sums, fn->name),
                               .returns_nonnull = sum->returns_nonnull,
                               .returns_alloc_name =
                                   (char *)sum->returns_alloc_name};
@@ -158,6 +161,40 @@ static void derive(struct pl_summary *sum, const struct pl_function *fn,
     }
 }
 
+/* Can a return (or the end of the body) be reached from the entry? */
+static bool returns_somewhere(const struct pl_cfg *cfg)
+{
+    bool *seen = pl_xcalloc(cfg->nblocks ? cfg->nblocks : 1, sizeof *seen);
+    unsigned *stack = pl_xcalloc(cfg->nblocks + 1, sizeof *stack);
+    size_t len = 0;
+    bool found = false;
+    if (cfg->nblocks) {
+        stack[len++] = cfg->entry;
+        seen[cfg->entry] = true;
+    }
+    while (len && !found) {
+        const struct pl_cfg_block *b = &cfg->blocks[stack[--len]];
+        found = b->term == PL_T_RETURN || b->term == PL_T_FALLOFF;
+        for (size_t i = 0; i < b->nsuccs; i++)
+            if (!seen[b->succs[i]]) {
+                seen[b->succs[i]] = true;
+                stack[len++] = b->succs[i];
+            }
+    }
+    free(seen);
+    free(stack);
+    return found || !cfg->nblocks;
+}
+
+bool pl_summaries_noreturn(const void *ctx, const char *name)
+{
+    const struct pl_summaries *sums = ctx;
+    if (pl_project_is_noreturn(sums ? sums->unit->project : NULL, name))
+        return true;
+    const struct pl_summary *sum = sums ? pl_summary_get(sums, name) : NULL;
+    return sum && sum->noreturn;
+}
+
 static void compute(const struct pl_summaries *sums, size_t index)
 {
     struct pl_summary *sum = &sums->items[index];
@@ -167,7 +204,8 @@ static void compute(const struct pl_summaries *sums, size_t index)
     memset(&acc, 0, sizeof acc);
     for (int i = 0; i < 16; i++)
         acc.released_all[i] = true;
-    struct pl_cfg *cfg = pl_cfg_build(fn, pl_project_is_noreturn, sums->unit->project);
+    struct pl_cfg *cfg = pl_cfg_build(fn, pl_summaries_noreturn, sums);
+    sum->noreturn = !returns_somewhere(cfg);
     struct pl_engine e = {.unit = sums->unit, .fn = fn, .cfg = cfg,
                           .sums = sums, .acc = &acc, .stats = NULL};
     pl_engine_run(&e);
@@ -290,4 +328,51 @@ const char *pl_summary_gil_call(const struct pl_summaries *sums,
     }
     const struct pl_summary *other = other_file(sums, name);
     return other ? other->gil_call : NULL;
+}
+
+/* ---- PML008: functions that may set an exception ---- */
+
+static bool body_sets_exception(const struct pl_summaries *sums,
+                                const struct pl_node *n)
+{
+    if (!n)
+        return false;
+    if (n->kind == PL_N_CALL) {
+        if (!n->name)
+            return true; /* through a function pointer: anything */
+        if (pl_summary_may_set_exception(sums, n->name))
+            return true;
+    }
+    for (unsigned i = 0; i < n->nkids; i++)
+        if (body_sets_exception(sums, n->kids[i]))
+            return true;
+    return false;
+}
+
+bool pl_summary_may_set_exception(const struct pl_summaries *sums,
+                                  const char *name)
+{
+    if (!name)
+        return true;
+    for (size_t i = 0; sums && i < sums->len; i++) {
+        struct pl_summary *sum = &sums->items[i];
+        if (strcmp(sum->name, name) != 0)
+            continue;
+        if (sum->exc_state == 0) {
+            sum->exc_state = 1; /* recursion adds nothing */
+            sum->may_set_exc =
+                body_sets_exception(sums, sums->unit->funcs[i].body);
+            sum->exc_state = 2;
+        }
+        return sum->exc_state == 2 ? sum->may_set_exc : false;
+    }
+    const struct pl_export *x =
+        sums ? pl_exports_find(sums->unit->globals, name) : NULL;
+    if (x)
+        return x->may_set_exc;
+    const struct pl_api *api =
+        pl_api_find(sums ? sums->unit->project : NULL, name);
+    if (api)
+        return (api->flags & PL_AF_SETS_EXC) || api->role == PL_API_UNKNOWN;
+    return true; /* not known: it may */
 }

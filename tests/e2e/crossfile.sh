@@ -4,6 +4,8 @@
 # reported (second pass); with the store, a change in the wrapper's file
 # that leaves its summary alone does not re-analyze the caller, and one
 # that changes it does.
+# A function that never returns (it calls Py_FatalError) tells the
+# callers of other files that the path ends there.
 # Usage: crossfile.sh PYMEM_LINT
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.bash
@@ -91,5 +93,37 @@ run --no-color --stats mod.c util.c
 got=$(from_cache)
 if [ "$got" = "0 2" ]; then pass; else fail "from the cache: '$got', expected '0 2'"; fi
 expect_out '^mod\.c:11:5: warning: .*buf_alloc \(PyObject family\).*\[PML002\]$'
+
+echo "== a function of another file that never returns ends the path"
+mkdir ../nr
+cd ../nr
+write_c util.c <<'C'
+#include <Python.h>
+
+void die(const char *why)
+{
+    Py_FatalError(why);
+}
+C
+write_c mod.c <<'C'
+#include <Python.h>
+
+void die(const char *why);
+
+void fill(void)
+{
+    char *p = PyMem_Malloc(8);
+    if (p == NULL)
+        die("out of memory");
+    p[0] = 1;
+    PyMem_Free(p);
+}
+C
+run --no-color --no-cache mod.c
+expect_rc 1
+expect_out '^mod\.c:10:5: warning: .*\[PML001\]$'
+run --no-color --no-cache mod.c util.c
+expect_rc 0
+expect_empty_out
 
 e2e_finish

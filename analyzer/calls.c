@@ -207,17 +207,6 @@ static void check_gil(struct pl_engine *e, struct pl_state *st,
     pl_emit(e, st, &ev, st->notes_dropped + st->nnotes);
 }
 
-/* Does a call of 'name' (API entry 'api' or NULL) possibly set an
- * exception? Unknown functions may; so may our own. */
-static bool may_set_exception(const char *name, const struct pl_api *api)
-{
-    if (!name)
-        return true;
-    if (api)
-        return (api->flags & PL_AF_SETS_EXC) || api->role == PL_API_UNKNOWN;
-    return true;
-}
-
 /* A call may change what is reached through pointers. */
 static void forget_indirect(struct pl_engine *e, struct pl_state *st)
 {
@@ -430,8 +419,7 @@ struct pl_value pl_eval_call(struct pl_engine *e, struct pl_state *st,
         n->name ? pl_summary_get(e->sums, n->name) : NULL;
     const struct pl_api *api =
         sum ? NULL : pl_api_find(e->unit->project, n->name);
-    if (sum ? pl_summary_may_set_exception(e->sums, n->name)
-            : may_set_exception(n->name, api))
+    if (pl_summary_may_set_exception(e->sums, n->name))
         st->no_exc_line = 0;
     struct pl_value v;
     if (sum) {

@@ -36,6 +36,15 @@ void pl_summaries_free(struct pl_summaries *sums)
     free(sums);
 }
 
+/* The index of same-file function 'name' among the summaries, or -1. */
+static long own_index(const struct pl_summaries *sums, const char *name)
+{
+    for (size_t i = 0; sums && name && i < sums->len; i++)
+        if (strcmp(sums->items[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
 /* ---- other files' functions ---- */
 
 static const struct pl_summary *other_file(const struct pl_summaries *sums,
@@ -103,14 +112,6 @@ void pl_summaries_export(const struct pl_summaries *sums,
     }
 }
 
-static bool defined_here(const struct pl_summaries *sums, const char *name)
-{
-    for (size_t i = 0; i < sums->len; i++)
-        if (strcmp(sums->items[i].name, name) == 0)
-            return true;
-    return false;
-}
-
 static void external_calls(const struct pl_summaries *sums,
                            const struct pl_node *n, struct pl_argv *out)
 {
@@ -118,7 +119,7 @@ static void external_calls(const struct pl_summaries *sums,
         return;
     if (n->kind == PL_N_CALL && n->name && !(n->flags & PL_F_LIBRARY) &&
         !pl_api_find(sums->unit->project, n->name) &&
-        !defined_here(sums, n->name)) {
+        own_index(sums, n->name) < 0) {
         bool seen = false;
         for (size_t i = 0; i < out->argc && !seen; i++)
             seen = strcmp(out->argv[i], n->name) == 0;
@@ -224,12 +225,9 @@ static void compute(const struct pl_summaries *sums, size_t index)
 const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,
                                         const char *name)
 {
-    if (!sums || !name)
-        return NULL;
-    for (size_t i = 0; i < sums->len; i++) {
+    long i = own_index(sums, name);
+    if (i >= 0) {
         struct pl_summary *sum = &sums->items[i];
-        if (strcmp(sum->name, name) != 0)
-            continue;
         if (sum->busy) {
             /* a recursive call: assume it only reads its arguments, as
                the caller's own body decides what happens to them */
@@ -247,10 +245,10 @@ const struct pl_summary *pl_summary_get(const struct pl_summaries *sums,
             return &reads_only;
         }
         if (!sum->done)
-            compute(sums, i);
+            compute(sums, (size_t)i);
         return sum;
     }
-    return other_file(sums, name);
+    return sums && name ? other_file(sums, name) : NULL;
 }
 
 char *pl_summaries_describe(const struct pl_summaries *sums,
@@ -310,12 +308,9 @@ static const char *find_gil_call(const struct pl_summaries *sums,
 const char *pl_summary_gil_call(const struct pl_summaries *sums,
                                 const char *name)
 {
-    if (!sums || !name)
-        return NULL;
-    for (size_t i = 0; i < sums->len; i++) {
+    long i = own_index(sums, name);
+    if (i >= 0) {
         struct pl_summary *sum = &sums->items[i];
-        if (strcmp(sum->name, name) != 0)
-            continue;
         if (sum->gil_state == 0) {
             sum->gil_state = 1; /* recursion finds nothing more */
             const struct pl_function *fn = &sums->unit->funcs[i];
@@ -326,7 +321,8 @@ const char *pl_summary_gil_call(const struct pl_summaries *sums,
         }
         return sum->gil_state == 2 ? sum->gil_call : NULL;
     }
-    const struct pl_summary *other = other_file(sums, name);
+    const struct pl_summary *other =
+        sums && name ? other_file(sums, name) : NULL;
     return other ? other->gil_call : NULL;
 }
 
@@ -354,10 +350,9 @@ bool pl_summary_may_set_exception(const struct pl_summaries *sums,
 {
     if (!name)
         return true;
-    for (size_t i = 0; sums && i < sums->len; i++) {
+    long i = own_index(sums, name);
+    if (i >= 0) {
         struct pl_summary *sum = &sums->items[i];
-        if (strcmp(sum->name, name) != 0)
-            continue;
         if (sum->exc_state == 0) {
             sum->exc_state = 1; /* recursion adds nothing */
             sum->may_set_exc =

@@ -23,6 +23,8 @@ static void finding_release(struct pl_finding *item)
     for (size_t k = 0; k < item->nnotes; k++)
         free(item->notes[k].text);
     free(item->notes);
+    free(item->verdict);
+    free(item->evidence);
 }
 
 void pl_findings_release(struct pl_findings *f)
@@ -152,6 +154,11 @@ static void print_one(const struct pl_finding *it, FILE *out, bool color)
         fprintf(out, "%s%s:%u:%u: %snote: %s%s\n", color ? BOLD : "",
                 it->file, it->notes[k].line, it->notes[k].col,
                 color ? CYAN : "", color ? RESET : "", it->notes[k].text);
+    if (it->verdict)
+        fprintf(out, "%s%s:%u:%u: %snote: %svalidated by running: %s%s%s\n",
+                color ? BOLD : "", it->file, it->line, it->col,
+                color ? CYAN : "", color ? RESET : "", it->verdict,
+                it->evidence ? ": " : "", it->evidence ? it->evidence : "");
 }
 
 void pl_findings_print(const struct pl_findings *f, FILE *out, bool color)

@@ -24,6 +24,10 @@ struct pl_finding {
     char *function;           /* the function it is in, or NULL */
     struct pl_finding_note *notes;
     size_t nnotes;
+    /* what 'pymem-lint validate' found when it ran the code (from the
+       store), or NULL: "confirmed", "not-reproduced", "not-reached", ... */
+    char *verdict;
+    char *evidence;           /* one line, or NULL */
 };
 
 struct pl_findings {

@@ -12,6 +12,7 @@
 #include "sources.h"
 #include "store.h"
 #include "util.h"
+#include "validate.h"
 #include "../rules/rule.h"
 
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef PL_VERSION
@@ -48,6 +51,10 @@ struct options {
     unsigned jobs;
     bool color;
     bool stats;
+    /* 'pymem-lint validate' only: the runs, else NULL */
+    struct pl_testrun_options *validate;
+    const char *runtime;      /* --runtime DIR */
+    const char *keep_runs;    /* --keep-runs DIR */
 };
 
 static void usage(FILE *out)
@@ -56,6 +63,9 @@ static void usage(FILE *out)
         "usage: pymem-lint [options] PATH...\n"
         "       pymem-lint stats [--db PATH]   the history of runs\n"
         "       pymem-lint merge [-o OUT] FILE.sarif...   combine shards\n"
+        "       pymem-lint validate [options] [PATH...] -- COMMAND [ARGS...]\n"
+        "                          confirm findings by running COMMAND (the\n"
+        "                          tests) under the runtime hook\n"
         "\n"
         "Find misuse of CPython's memory API (PyMem_Malloc, PyMem_Free and\n"
         "their relatives) in C extension sources. A PATH is a C file or a\n"
@@ -96,7 +106,17 @@ static void usage(FILE *out)
         "  --version          print the version and exit\n"
         "  -h, --help         print this help and exit\n"
         "\n"
-        "exit status: 0 no findings, 1 findings, 2 usage or tool error\n",
+        "\n"
+        "validate options:\n"
+        "  --timeout SEC      time limit of each run (default 600; 0: none)\n"
+        "  --runtime DIR      where libpymemrt-hook.so and sitecustomize.py are\n"
+        "                     (default: next to pymem-lint)\n"
+        "  --no-preload       no LD_PRELOAD of the hook (no free() check)\n"
+        "  --keep-runs DIR    keep each run's output and records in DIR\n"
+        "  -j N               runs at once (default: CPU count)\n"
+        "\n"
+        "exit status: 0 no findings, 1 findings, 2 usage or tool error\n"
+        "(validate: 1 when a finding is confirmed)\n",
         out);
 }
 
@@ -178,7 +198,8 @@ enum {
     OPT_PYTHON = 256, OPT_EXTRA, OPT_EXCLUDE, OPT_ENABLE, OPT_DISABLE,
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
     OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT, OPT_BASELINE, OPT_BASELINE_WRITE,
-    OPT_DB, OPT_NO_CACHE, OPT_SHARD,
+    OPT_DB, OPT_NO_CACHE, OPT_SHARD, OPT_TIMEOUT, OPT_RUNTIME, OPT_NO_PRELOAD,
+    OPT_KEEP_RUNS,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -205,6 +226,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"shard", required_argument, NULL, OPT_SHARD},
         {"baseline-write", required_argument, NULL, OPT_BASELINE_WRITE},
         {"output", required_argument, NULL, 'o'},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"runtime", required_argument, NULL, OPT_RUNTIME},
+        {"no-preload", no_argument, NULL, OPT_NO_PRELOAD},
+        {"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -253,6 +278,31 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_CONFIG: o->config = optarg; break;
         case OPT_NO_CONFIG: o->no_config = true; break;
         case OPT_UNUSED: o->report_unused = true; break;
+        case OPT_TIMEOUT:
+        case OPT_RUNTIME:
+        case OPT_NO_PRELOAD:
+        case OPT_KEEP_RUNS:
+            if (!o->validate) {
+                pl_error("'%s' goes with 'pymem-lint validate'", argv[optind - 1]);
+                return EXIT_TROUBLE;
+            }
+            if (c == OPT_TIMEOUT) {
+                char *end;
+                long v = strtol(optarg, &end, 10);
+                if (!*optarg || *end || v < 0 || v > 86400) {
+                    pl_error("invalid --timeout '%s': expected 0 to 86400 "
+                             "seconds", optarg);
+                    return EXIT_TROUBLE;
+                }
+                o->validate->timeout = (unsigned)v;
+            } else if (c == OPT_RUNTIME) {
+                o->runtime = optarg;
+            } else if (c == OPT_NO_PRELOAD) {
+                o->validate->preload = false;
+            } else {
+                o->keep_runs = optarg;
+            }
+            break;
         default:
             if (optopt && optopt < 256)
                 pl_error("invalid option '-%c' (try --help)", optopt);
@@ -394,6 +444,80 @@ static void report_unused(const struct pl_job *jobs, size_t njobs,
     pl_lines_release(&used);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 ? 0 : 0; /* best effort */
+}
+
+/* Run the tests for the findings of 'all', set and store their verdicts,
+ * print a summary. -1 after reporting. */
+static int validate_findings(struct options *o, struct pl_store *store,
+                             struct pl_findings *all, bool *confirmed)
+{
+    struct pl_testrun_options *t = o->validate;
+    char *runtime = pl_runtime_dir(o->runtime);
+    if (!runtime)
+        return -1;
+    t->runtime_dir = runtime;
+    t->jobs = o->jobs;
+    char *work = NULL;
+    if (o->keep_runs) {
+        if (mkdir(o->keep_runs, 0755) != 0 && errno != EEXIST) {
+            free(runtime);
+            return pl_error("cannot create '%s': %s", o->keep_runs,
+                            strerror(errno));
+        }
+        work = realpath(o->keep_runs, NULL);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        char templ[4096];
+        snprintf(templ, sizeof templ, "%s/pymem-lint-validate.XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(templ))
+            work = pl_xstrdup(templ);
+    }
+    if (!work) {
+        free(runtime);
+        return pl_error("cannot make a directory for the runs: %s",
+                        strerror(errno));
+    }
+    t->work_dir = work;
+    struct pl_validate_summary s;
+    int rc = pl_validate(all, t, &s);
+    if (rc == 0) {
+        struct pl_strbuf cmd;
+        pl_strbuf_init(&cmd);
+        for (size_t i = 0; t->command[i]; i++)
+            pl_strbuf_addf(&cmd, "%s%s", i ? " " : "", t->command[i]);
+        if (store)
+            pl_store_put_verdicts(store, all, pl_strbuf_str(&cmd));
+        else
+            pl_warning("no store: the verdicts are shown but not kept "
+                       "(give --db PATH)");
+        fprintf(stderr,
+                "pymem-lint: validate: %zu finding%s: %zu confirmed, %zu "
+                "not reproduced, %zu not reached, %zu not exercisable "
+                "(%zu run%s of '%s', %.1f s)\n",
+                all->len, all->len == 1 ? "" : "s", s.confirmed,
+                s.not_reproduced, s.not_reached, s.not_exercisable, s.runs,
+                s.runs == 1 ? "" : "s", pl_strbuf_str(&cmd), s.seconds);
+        pl_strbuf_release(&cmd);
+        *confirmed = s.confirmed > 0;
+    }
+    if (!o->keep_runs)
+        nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    else
+        fprintf(stderr, "pymem-lint: validate: the runs' output and records "
+                "are in %s\n", work);
+    free(work);
+    free(runtime);
+    return rc;
+}
+
 static int run(struct options *o, char **paths, size_t npaths)
 {
     const struct pl_rule *chosen[64];
@@ -498,6 +622,12 @@ static int run(struct options *o, char **paths, size_t npaths)
         report_unused(jobs, njobs, &all);
     pl_findings_sort(&all);
     pl_findings_unique(&all);
+    pl_store_attach_verdicts(store, &all);
+    bool confirmed = false;
+    if (o->validate) {
+        if (validate_findings(o, store, &all, &confirmed) < 0)
+            errors++;
+    }
     pl_store_record_run(store, &all, njobs, njobs - cached);
     pl_store_close(store);
     if (o->baseline_write) {
@@ -530,6 +660,8 @@ static int run(struct options *o, char **paths, size_t npaths)
                 globals.len, again);
     }
     int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;
+    if (o->validate && !errors)
+        status = confirmed ? EXIT_FINDINGS : EXIT_CLEAN;
     pl_findings_release(&all);
     for (size_t i = 0; i < njobs; i++)
         pl_job_release(&jobs[i]);
@@ -593,8 +725,44 @@ static int merge_command(int argc, char **argv)
     return rc < 0 ? EXIT_TROUBLE : EXIT_CLEAN;
 }
 
+/* 'pymem-lint validate [options] [PATH...] -- COMMAND [ARGS...]' */
+static int validate_command(int argc, char **argv)
+{
+    int dashes = 0;
+    for (int i = 2; i < argc && !dashes; i++)
+        if (strcmp(argv[i], "--") == 0)
+            dashes = i;
+    if (!dashes || dashes == argc - 1) {
+        pl_error("usage: pymem-lint validate [options] [PATH...] -- COMMAND "
+                 "[ARGS...]");
+        return EXIT_TROUBLE;
+    }
+    struct pl_testrun_options runs = {.command = argv + dashes + 1,
+                                      .timeout = 600, .preload = true};
+    struct options o = {.jobs = 0, .color = true, .validate = &runs};
+    pl_argv_init(&o.extra);
+    pl_argv_init(&o.excludes);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o.jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+    /* argv[1] ("validate") stands for the program name */
+    int left = dashes - 1;
+    int status = parse_options(left, argv + 1, &o);
+    if (status < 0) {
+        char *here[] = {"."};
+        char **paths = optind + 1 < dashes ? argv + 1 + optind : here;
+        size_t npaths = optind + 1 < dashes ? (size_t)(left - optind) : 1;
+        o.color = o.color && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+        status = run(&o, paths, npaths);
+    }
+    pl_argv_release(&o.extra);
+    pl_argv_release(&o.excludes);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "validate") == 0)
+        return validate_command(argc, argv);
     if (argc > 1 && strcmp(argv[1], "stats") == 0)
         return stats_command(argc, argv);
     if (argc > 1 && strcmp(argv[1], "merge") == 0)

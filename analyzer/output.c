@@ -357,6 +357,16 @@ static json_t *sarif(const struct pl_findings *f, const struct pl_run_info *run)
             "partialFingerprints", prints);
         if (it->nnotes)
             json_object_set_new(result, "codeFlows", code_flow(it));
+        if (it->verdict) {
+            /* a finding the code's own tests made happen is an error */
+            if (strcmp(it->verdict, "confirmed") == 0)
+                json_object_set_new(result, "level", json_string("error"));
+            json_object_set_new(
+                result, "properties",
+                json_pack("{s:o, s:o}", "pymemLint/verdict", text(it->verdict),
+                          "pymemLint/evidence",
+                          text(it->evidence ? it->evidence : "")));
+        }
         json_array_append_new(results, result);
     }
     free(occ);
@@ -430,15 +440,21 @@ static json_t *plain_json(const struct pl_findings *f,
                                  text(it->notes[k].text)));
         char fp[17];
         pl_finding_fingerprint(it, occ[i], fp);
-        json_array_append_new(
-            items,
+        json_t *item =
             json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o, s:s}",
                       "rule", it->rule_id, "name", name, "severity", level,
                       "file", text(it->file), "line", (json_int_t)it->line,
                       "column", (json_int_t)it->col, "function",
                       it->function ? text(it->function) : json_null(),
                       "message", text(it->message), "notes", notes,
-                      "fingerprint", fp));
+                      "fingerprint", fp);
+        if (it->verdict)
+            json_object_set_new(
+                item, "verdict",
+                json_pack("{s:o, s:o}", "result", text(it->verdict),
+                          "evidence",
+                          it->evidence ? text(it->evidence) : json_null()));
+        json_array_append_new(items, item);
     }
     free(occ);
     return json_pack("{s:i, s:{s:s, s:s}, s:b, s:o}", "format", 1, "tool",

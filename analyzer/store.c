@@ -15,6 +15,7 @@
  * the files that read it.
  */
 #include "store.h"
+#include "output.h"
 #include "../rules/rule.h"
 
 #include <errno.h>
@@ -78,6 +79,13 @@ static int exec(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
+
+#define VERDICTS_TABLE                                                      \
+    "CREATE TABLE IF NOT EXISTS verdicts ("                                 \
+    "  file TEXT NOT NULL, fingerprint TEXT NOT NULL, rule TEXT NOT NULL,"  \
+    "  line INTEGER NOT NULL, verdict TEXT NOT NULL, evidence TEXT,"        \
+    "  command TEXT NOT NULL, updated INTEGER NOT NULL,"                    \
+    "  PRIMARY KEY (file, fingerprint))"
 
 static int migrate(struct pl_store *s)
 {
@@ -152,6 +160,13 @@ struct pl_store *pl_store_open(const char *path)
     }
     exec(s->db, "PRAGMA synchronous=NORMAL");
     if (migrate(s) != 0) {
+        pl_store_close(s);
+        return NULL;
+    }
+    /* 'pymem-lint validate' verdicts: a table older versions of schema 1
+       do not have and do not read */
+    if (exec(s->db, VERDICTS_TABLE) != SQLITE_OK) {
+        warn_db(path, "cannot create its tables", s->db);
         pl_store_close(s);
         return NULL;
     }
@@ -664,4 +679,87 @@ int pl_store_print_history(struct pl_store *s, FILE *out)
     }
     sqlite3_finalize(st);
     return 0;
+}
+
+/* ---- verdicts of 'pymem-lint validate' ---- */
+
+int pl_store_put_verdicts(struct pl_store *store, const struct pl_findings *f,
+                          const char *command)
+{
+    if (!store)
+        return -1;
+    sqlite3_stmt *st = NULL;
+    int rc = exec(store->db, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            store->db,
+            "INSERT OR REPLACE INTO verdicts (file, fingerprint, rule, line,"
+            " verdict, evidence, command, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%s','now'))",
+            -1, &st, NULL);
+    unsigned *occ = rc == SQLITE_OK ? pl_finding_occurrences(f) : NULL;
+    for (size_t i = 0; rc == SQLITE_OK && i < f->len; i++) {
+        const struct pl_finding *it = &f->items[i];
+        if (!it->verdict)
+            continue;
+        char fp[17];
+        pl_finding_fingerprint(it, occ[i], fp);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, it->file, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, fp, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, it->rule_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, it->line);
+        sqlite3_bind_text(st, 5, it->verdict, -1, SQLITE_STATIC);
+        if (it->evidence)
+            sqlite3_bind_text(st, 6, it->evidence, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 6);
+        sqlite3_bind_text(st, 7, command, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    free(occ);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = exec(store->db, "COMMIT");
+    if (rc != SQLITE_OK) {
+        pl_warning("cannot store the verdicts in '%s': %s", store->path,
+                   sqlite3_errmsg(store->db));
+        exec(store->db, "ROLLBACK");
+        return -1;
+    }
+    return 0;
+}
+
+size_t pl_store_attach_verdicts(struct pl_store *store, struct pl_findings *f)
+{
+    if (!store || !f->len)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT verdict, evidence FROM verdicts"
+                           " WHERE file = ? AND fingerprint = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    size_t found = 0;
+    unsigned *occ = pl_finding_occurrences(f);
+    for (size_t i = 0; i < f->len; i++) {
+        struct pl_finding *it = &f->items[i];
+        char fp[17];
+        pl_finding_fingerprint(it, occ[i], fp);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, it->file, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, fp, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            continue;
+        const char *verdict = (const char *)sqlite3_column_text(st, 0);
+        const char *evidence = (const char *)sqlite3_column_text(st, 1);
+        free(it->verdict);
+        free(it->evidence);
+        it->verdict = pl_xstrdup(verdict ? verdict : "?");
+        it->evidence = evidence ? pl_xstrdup(evidence) : NULL;
+        found++;
+    }
+    free(occ);
+    sqlite3_finalize(st);
+    return found;
 }

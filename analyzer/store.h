@@ -46,6 +46,19 @@ void pl_store_save(struct pl_store *store, struct pl_job *jobs, size_t njobs,
 void pl_store_record_run(struct pl_store *store, const struct pl_findings *f,
                          size_t files, size_t analyzed);
 
+/*
+ * Store the verdicts of the findings of 'f' that have one (keyed by file
+ * and fingerprint, so they follow a finding when lines move), replacing
+ * older ones; 'command' is the test command that produced them. Returns 0,
+ * or -1 after a warning.
+ */
+int pl_store_put_verdicts(struct pl_store *store, const struct pl_findings *f,
+                          const char *command);
+
+/* Give the findings of 'f' their stored verdicts; returns how many had
+ * one. */
+size_t pl_store_attach_verdicts(struct pl_store *store, struct pl_findings *f);
+
 /* Print the history of runs ('pymem-lint stats'). Returns 0 or -1. */
 int pl_store_print_history(struct pl_store *store, FILE *out);
 

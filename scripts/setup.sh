@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEPS=(cmake gcc make pkg-config python3 python3-dev libclang-dev
-    libsqlite3-dev libjansson-dev libcmocka-dev python3-jsonschema pre-commit)
+    libsqlite3-dev libjansson-dev libcmocka-dev libdw-dev python3-jsonschema
+    pre-commit)
 
 # A libclang of version 17 or newer tells which operator an expression
 # has, also inside macro bodies; older ones make pymem-lint read operators

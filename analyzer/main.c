@@ -283,7 +283,11 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_NO_PRELOAD:
         case OPT_KEEP_RUNS:
             if (!o->validate) {
-                pl_error("'%s' goes with 'pymem-lint validate'", argv[optind - 1]);
+                pl_error("'--%s' goes with 'pymem-lint validate'",
+                         c == OPT_TIMEOUT   ? "timeout"
+                         : c == OPT_RUNTIME ? "runtime"
+                         : c == OPT_NO_PRELOAD ? "no-preload"
+                                               : "keep-runs");
                 return EXIT_TROUBLE;
             }
             if (c == OPT_TIMEOUT) {

@@ -37,7 +37,6 @@ struct plan {
     enum plan_kind kind;
     const char *const *kinds;   /* PLAN_OBSERVE: hook error kinds */
     const char *why_not;        /* PLAN_NONE */
-    char *real_file;            /* the finding's file, resolved */
     unsigned site_line;         /* must run for the finding to be reached */
     unsigned leak_line;         /* PLAN_*LEAK: where blocks stay live */
     unsigned fault_line;        /* PLAN_FAULT_*: the allocation to fail */
@@ -53,6 +52,12 @@ static const char *const non_heap[] = {"interior-free", "non-heap-free",
 static const char *const borrowed[] = {"interior-free", "non-heap-free",
                                        "unknown-free", "wrong-domain",
                                        "double-free", "libc-free", NULL};
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
 
 /* The line of the first note starting with 'prefix', or 0. */
 static unsigned note_line(const struct pl_finding *it, const char *prefix)
@@ -78,7 +83,6 @@ static void make_plan(const struct pl_finding *it, struct plan *p)
     const char *r = it->rule_id;
     unsigned alloc = note_line(it, "allocated here");
     memset(p, 0, sizeof *p);
-    p->real_file = realpath(it->file, NULL);
     p->site_line = it->line;
     if (strcmp(r, "PML001") == 0) {
         p->kind = PLAN_FAULT_CRASH;
@@ -131,21 +135,14 @@ static void make_plan(const struct pl_finding *it, struct plan *p)
     }
 }
 
-/* Whether a recorded file is the finding's file. */
+/* Whether a recorded file is the finding's file: the same path, or the
+ * same name, since the extension may have been built from a copy of the
+ * sources (pip builds in a temporary directory). */
 static bool same_file(const char *recorded, const struct pl_finding *it,
                       const struct plan *p)
 {
-    if (p->real_file && strcmp(recorded, p->real_file) == 0)
-        return true;
-    if (strcmp(recorded, it->file) == 0)
-        return true;
-    /* a relative DWARF name: compare the tails */
-    const char *mine = p->real_file ? p->real_file : it->file;
-    size_t a = strlen(recorded), b = strlen(mine);
-    if (recorded[0] != '/' && b > a && mine[b - a - 1] == '/' &&
-        strcmp(mine + b - a, recorded) == 0)
-        return true;
-    return false;
+    (void)p;
+    return strcmp(base_name(recorded), base_name(it->file)) == 0;
 }
 
 /* Sum of counts recorded at (file, line); line 0: the whole file. */
@@ -217,12 +214,6 @@ static void set_verdict(struct pl_finding *it, const char *verdict,
         s->not_reached++;
     else
         s->not_exercisable++;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
 }
 
 static void judge(struct pl_finding *it, const struct plan *p,
@@ -354,6 +345,16 @@ int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
             pl_testrun_ending(&plain, ending, sizeof ending), plain.seconds,
             plain.processes, plain.processes == 1 ? "" : "es", plain.errors.len,
             plain.errors.len == 1 ? "" : "s");
+    if (!plain.processes && plain.exit_status == 127 && !plain.signal) {
+        pl_error("cannot run '%s': not found or not executable",
+                 o->command[0]);
+        pl_testrun_release(&plain);
+        free(plans);
+        return -1;
+    }
+    if (plain.timed_out)
+        pl_warning("the plain run timed out after %.0f s: blocks live at exit "
+                   "were not counted (raise --timeout)", plain.seconds);
     if (!plain.processes)
         pl_warning("no process of '%s' loaded the hook: is it a Python "
                    "program (with ctypes)? see %s/output.txt",
@@ -374,7 +375,7 @@ int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
             continue;
         char spec[4200];
         snprintf(spec, sizeof spec, "site=%s:%u",
-                 p->real_file ? p->real_file : f->items[i].file, p->fault_line);
+                 base_name(f->items[i].file), p->fault_line);
         size_t k = 0;
         while (k < nfaults && strcmp(faults[k].faults, spec) != 0)
             k++;
@@ -397,7 +398,6 @@ int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
         struct plan *p = &plans[i];
         judge(&f->items[i], p, &plain, p->run ? &faults[p->run - 1] : NULL,
               summary);
-        free(p->real_file);
     }
     pl_testrun_release(&plain);
     for (size_t k = 0; k < nfaults; k++)

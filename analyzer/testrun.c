@@ -187,7 +187,7 @@ static void exec_run(const struct pl_testrun *run,
         set_prefixed("LD_PRELOAD", lib);
     setenv("PYMEMRT_HOOK_LIB", lib, 1);
     setenv("PYMEMRT_LOG_DIR", run->dir, 1);
-    setenv("PYMEMRT_DEEP", "1", 1);
+    setenv("PYMEMRT_DEEP", run->deep_all ? "all" : "1", 1);
     if (run->faults)
         setenv("PYMEMRT_FAULTS", run->faults, 1);
     else

@@ -29,6 +29,8 @@ struct pl_rec_places {
 struct pl_testrun {
     /* in */
     char *faults;            /* PYMEMRT_FAULTS, or NULL for a plain run */
+    bool deep_all;           /* attribute objects made by the interpreter
+                                to the extension line too (slow) */
     /* out */
     char *dir;               /* its record directory */
     bool started;            /* the command could be started */

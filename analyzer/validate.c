@@ -19,6 +19,7 @@
 #include "validate.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ struct plan {
     unsigned leak_line;         /* PLAN_*LEAK: where blocks stay live */
     unsigned fault_line;        /* PLAN_FAULT_*: the allocation to fail */
     unsigned path_line;         /* PML005: the test that takes the error path */
+    bool deep_all;              /* the fault is an API call's allocation */
     size_t run;                 /* index of its fault run; 0 = the plain run */
 };
 
@@ -196,6 +198,52 @@ static unsigned choose_fault_line(const struct pl_testrun *plain,
         if (x->line > best)
             best = x->line;
     }
+    return best;
+}
+
+/* Whether a source line calls a function (not only if/while/sizeof). */
+static bool line_calls(const char *text)
+{
+    static const char *const keywords[] = {"if", "while", "for", "switch",
+                                           "return", "sizeof", NULL};
+    for (const char *p = text; *p; p++) {
+        if (*p != '(' || p == text)
+            continue;
+        const char *end = p;
+        while (end > text && end[-1] == ' ')
+            end--;
+        const char *start = end;
+        while (start > text && (isalnum((unsigned char)start[-1]) ||
+                                start[-1] == '_'))
+            start--;
+        if (start == end || isdigit((unsigned char)*start))
+            continue;
+        bool keyword = false;
+        for (size_t k = 0; keywords[k]; k++)
+            keyword |= strlen(keywords[k]) == (size_t)(end - start) &&
+                       strncmp(start, keywords[k], (size_t)(end - start)) == 0;
+        if (!keyword)
+            return true;
+    }
+    return false;
+}
+
+/* No allocation of the extension's own ran between the leaked block and
+ * the error path: the call that fails is an API call allocating inside
+ * the interpreter. Its line: the nearest line above the test with a call. */
+static unsigned api_call_line(const struct pl_finding *it, const struct plan *p)
+{
+    FILE *f = fopen(it->file, "r");
+    if (!f)
+        return 0;
+    char text[4096];
+    unsigned line = 0, best = 0;
+    while (line < p->path_line && fgets(text, sizeof text, f)) {
+        line++;
+        if (line > p->leak_line && line_calls(text))
+            best = line;
+    }
+    fclose(f);
     return best;
 }
 
@@ -369,18 +417,28 @@ int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
         struct plan *p = &plans[i];
         if (p->kind < PLAN_FAULT_CRASH)
             continue;
-        if (p->kind == PLAN_FAULT_LEAK && !p->fault_line)
+        if (p->kind == PLAN_FAULT_LEAK && !p->fault_line) {
             p->fault_line = choose_fault_line(&plain, &f->items[i], p);
-        if (!p->fault_line || !reached(&plain, &f->items[i], p, p->fault_line))
+            if (!p->fault_line && p->path_line &&
+                reached(&plain, &f->items[i], p, p->leak_line)) {
+                p->fault_line = api_call_line(&f->items[i], p);
+                p->deep_all = p->fault_line != 0;
+            }
+        }
+        if (!p->fault_line ||
+            (!p->deep_all && !reached(&plain, &f->items[i], p, p->fault_line)))
             continue;
         char spec[4200];
         snprintf(spec, sizeof spec, "site=%s:%u",
                  base_name(f->items[i].file), p->fault_line);
         size_t k = 0;
-        while (k < nfaults && strcmp(faults[k].faults, spec) != 0)
+        while (k < nfaults && (strcmp(faults[k].faults, spec) != 0 ||
+                               faults[k].deep_all != p->deep_all))
             k++;
-        if (k == nfaults)
+        if (k == nfaults) {
+            faults[nfaults].deep_all = p->deep_all;
             faults[nfaults++].faults = pl_xstrdup(spec);
+        }
         p->run = k + 1;
     }
     if (nfaults) {

@@ -68,7 +68,7 @@ static void *allocate(struct domain_hook *h, enum rt_op op, uintptr_t pc,
         return op == RT_OP_CALLOC ? h->orig.calloc(h->orig.ctx, nelem, size)
                                   : h->orig.malloc(h->orig.ctx, size);
     depth++;
-    struct rt_site *site = rt_caller_site(pc);
+    struct rt_site *site = rt_caller_site(pc, h->domain);
     size_t total = op == RT_OP_CALLOC ? nelem * size : size;
     void *p = NULL;
     if (site) {
@@ -184,7 +184,7 @@ static void h_free(void *ctx, void *ptr)
     }
     depth++;
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
-    struct rt_site *site = rt_caller_site(pc);
+    struct rt_site *site = rt_direct_site(pc);
     if (site) {
         __atomic_fetch_add(&site->calls, 1, __ATOMIC_RELAXED);
         check_gil(site, h->domain, RT_OP_FREE);
@@ -202,7 +202,7 @@ static void *h_realloc(void *ctx, void *ptr, size_t size)
         return h->orig.realloc(h->orig.ctx, ptr, size);
     depth++;
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
-    struct rt_site *site = rt_caller_site(pc);
+    struct rt_site *site = rt_caller_site(pc, h->domain);
     void *out = NULL;
     if (site) {
         __atomic_fetch_add(&site->calls, 1, __ATOMIC_RELAXED);
@@ -249,7 +249,7 @@ void free(void *ptr)
     }
     depth++;
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
-    struct rt_site *site = rt_caller_site(pc);
+    struct rt_site *site = rt_direct_site(pc);
     char msg[512];
     snprintf(msg, sizeof msg, "free() of a block from %s (%zu bytes); release "
              "it with %s", rt_api_name((enum rt_domain)b.domain, RT_OP_MALLOC),

@@ -58,13 +58,19 @@ bool rt_pc_is_core(uintptr_t pc);
 
 /*
  * The site an allocator call is attributed to. 'pc' is the return address
- * seen by the allocator; in deep mode (PYMEMRT_DEEP=1), when 'pc' is in
- * the interpreter, the stack is walked to the first frame in a watched
- * object (so PyUnicode_AsWideCharString's buffer is attributed to the
- * extension line that called it). Returns NULL for an unwatched caller.
+ * seen by the allocator; in deep mode, when 'pc' is in the interpreter,
+ * the stack is walked to the first frame in a watched object (so
+ * PyUnicode_AsWideCharString's buffer is attributed to the extension line
+ * that called it): PYMEMRT_DEEP=1 does it for the RAW and MEM domains
+ * (the buffers the C API hands over), PYMEMRT_DEEP=all for objects too.
+ * Returns NULL for an unwatched caller.
  */
-struct rt_site *rt_caller_site(uintptr_t pc);
+struct rt_site *rt_caller_site(uintptr_t pc, enum rt_domain domain);
 bool rt_deep_mode(void);
+
+/* The watched site of 'pc' itself, or NULL: releases are attributed to
+ * their direct caller only. */
+struct rt_site *rt_direct_site(uintptr_t pc);
 
 /* Fill file/line/function of 'site' (libdw); safe to call repeatedly. */
 void rt_site_resolve(struct rt_site *site);

@@ -26,7 +26,7 @@ static struct { uintptr_t lo, hi; } core_ranges[MAX_CORE_RANGES];
 static int ncore_ranges;
 static char *ignore_prefixes;   /* ':'-separated, owned */
 static char *watch_only;        /* PYMEMRT_WATCH, ':'-separated, owned */
-static bool deep;
+static int deep; /* 0 off, 1 MEM and RAW domains, 2 all */
 static uintptr_t self_base;
 static bool standalone_mode;
 
@@ -108,12 +108,15 @@ void rt_sites_init(const char *ignore, bool standalone)
     const char *w = getenv("PYMEMRT_WATCH");
     if (w && *w)
         watch_only = rt_strdup(w);
-    deep = rt_env_flag("PYMEMRT_DEEP", false);
+    const char *d = getenv("PYMEMRT_DEEP");
+    deep = !d || !*d || strcmp(d, "0") == 0 ? 0
+           : strcmp(d, "all") == 0          ? 2
+                                            : 1;
 }
 
 bool rt_deep_mode(void)
 {
-    return deep;
+    return deep != 0;
 }
 
 bool rt_pc_is_core(uintptr_t pc)
@@ -182,14 +185,22 @@ struct rt_site *rt_site_of(uintptr_t pc)
     return &overflow_site;
 }
 
-struct rt_site *rt_caller_site(uintptr_t pc)
+struct rt_site *rt_direct_site(uintptr_t pc)
+{
+    if (rt_pc_is_core(pc))
+        return NULL;
+    struct rt_site *s = rt_site_of(pc);
+    return s->watched ? s : NULL;
+}
+
+struct rt_site *rt_caller_site(uintptr_t pc, enum rt_domain domain)
 {
     if (!rt_pc_is_core(pc)) {
         struct rt_site *s = rt_site_of(pc);
         if (s->watched)
             return s;
     }
-    if (!deep)
+    if (!deep || (deep == 1 && domain == RT_OBJ))
         return NULL;
     void *frames[24];
     int n = backtrace(frames, 24);

@@ -159,7 +159,7 @@ static void quarantine_add(void *user)
 static void *allocate(enum rt_domain domain, enum rt_op op, uintptr_t pc,
                       size_t size, bool zero)
 {
-    struct rt_site *site = rt_caller_site(pc);
+    struct rt_site *site = rt_caller_site(pc, domain);
     if (site)
         __atomic_fetch_add(&site->calls, 1, __ATOMIC_RELAXED);
     if (rt_fault_should_fail(domain, op, site, size))
@@ -196,7 +196,7 @@ static const char *non_heap(uintptr_t ptr, char *object, size_t n)
 static bool release_ok(void *ptr, enum rt_domain domain, enum rt_op op,
                        uintptr_t pc, struct rt_site **site_out)
 {
-    struct rt_site *site = rt_caller_site(pc);
+    struct rt_site *site = rt_direct_site(pc);
     *site_out = site;
     if (site)
         __atomic_fetch_add(&site->calls, 1, __ATOMIC_RELAXED);

@@ -28,7 +28,7 @@ run validate --db "$TMP/db/cache.db" --format json -o verdicts.json \
     "$PY" "$VICTIM_SRC/exercise.py" --module-dir "$PL_VICTIM_DIR"
 expect_rc 1
 expect_err '^pymem-lint: validate: plain run: exit 0'
-expect_err '^pymem-lint: validate: 13 findings: 12 confirmed, 0 not reproduced, 1 not reached, 0 not exercisable'
+expect_err '^pymem-lint: validate: 14 findings: 13 confirmed, 0 not reproduced, 1 not reached, 0 not exercisable'
 if "$PYTHON3" - victim.c verdicts.json <<'PY'; then pass; else fail "verdicts differ from the verdict= comments"; fi
 import json, re, sys
 want = {}
@@ -73,7 +73,7 @@ results = json.load(open(sys.argv[1]))["runs"][0]["results"]
 verdicts = [r.get("properties", {}).get("pymemLint/verdict") for r in results]
 levels = {r["level"] for r in results
           if r.get("properties", {}).get("pymemLint/verdict") == "confirmed"}
-ok = verdicts.count("confirmed") == 12 and verdicts.count("not-reached") == 1 \
+ok = verdicts.count("confirmed") == 13 and verdicts.count("not-reached") == 1 \
     and levels == {"error"} and all(
         r["level"] == "warning" for r in results
         if r["properties"]["pymemLint/verdict"] != "confirmed")
@@ -91,7 +91,7 @@ fi
 # the verdicts follow a finding when its line moves
 { printf '/* a new first line */\n'; cat victim.c; } > moved.c && mv moved.c victim.c
 run --no-color --db "$TMP/db/cache.db" victim.c
-if [ "$(grep -c 'validated by running: confirmed' "$TMP/.out")" = 12 ]; then
+if [ "$(grep -c 'validated by running: confirmed' "$TMP/.out")" = 13 ]; then
     pass
 else
     fail "verdicts lost when the lines moved"

@@ -26,6 +26,7 @@ CALLS = [
     ('bug_mismatched', ()),
     ('bug_double_free', ()),
     ('bug_error_leak', ()),
+    ('bug_error_leak_api', ()),
     ('bug_leak', ()),
     ('bug_realloc', ()),
     ('bug_no_exception', ()),

@@ -224,6 +224,24 @@ bug_unreached(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
     return PyBytes_FromStringAndSize(p, 48);
 }
 
+/* PML005 where the call that fails is an API call (PyList_New allocates
+ * inside the interpreter): the validator fails it by its line. */
+static PyObject *
+bug_error_leak_api(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
+{
+    char *scratch = PyMem_Malloc(40); // expected-warning {{[PML005]}} verdict=confirmed
+    PyObject *list;
+
+    if (scratch == NULL)
+        return PyErr_NoMemory();
+    memset(scratch, 'l', 40);
+    list = PyList_New(3);
+    if (list == NULL)
+        return NULL; /* 'scratch' leaks */
+    PyMem_Free(scratch);
+    return list;
+}
+
 /* ---- correct code: no finding, no runtime report ---- */
 
 static PyObject *
@@ -376,6 +394,7 @@ static PyMethodDef victim_methods[] = {
     {"bug_free_borrowed", bug_free_borrowed, METH_VARARGS, NULL},
     {"bug_widechar_leak", bug_widechar_leak, METH_VARARGS, NULL},
     {"bug_unreached", bug_unreached, METH_NOARGS, NULL},
+    {"bug_error_leak_api", bug_error_leak_api, METH_NOARGS, NULL},
     {"ok_alloc_free", ok_alloc_free, METH_VARARGS, NULL},
     {"ok_realloc", ok_realloc, METH_NOARGS, NULL},
     {"ok_raw_nogil", ok_raw_nogil, METH_NOARGS, NULL},

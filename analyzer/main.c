@@ -490,13 +490,13 @@ static int validate_findings(struct options *o, struct pl_store *store,
                         strerror(errno));
     }
     t->work_dir = work;
+    struct pl_strbuf cmd;
+    pl_strbuf_init(&cmd);
+    for (size_t i = 0; t->command[i]; i++)
+        pl_strbuf_addf(&cmd, "%s%s", i ? " " : "", t->command[i]);
     struct pl_validate_summary s;
-    int rc = pl_validate(all, t, &s);
+    int rc = pl_validate(all, t, store, pl_strbuf_str(&cmd), &s);
     if (rc == 0) {
-        struct pl_strbuf cmd;
-        pl_strbuf_init(&cmd);
-        for (size_t i = 0; t->command[i]; i++)
-            pl_strbuf_addf(&cmd, "%s%s", i ? " " : "", t->command[i]);
         if (store)
             pl_store_put_verdicts(store, all, pl_strbuf_str(&cmd));
         else
@@ -509,9 +509,9 @@ static int validate_findings(struct options *o, struct pl_store *store,
                 all->len, all->len == 1 ? "" : "s", s.confirmed,
                 s.not_reproduced, s.not_reached, s.not_exercisable, s.runs,
                 s.runs == 1 ? "" : "s", pl_strbuf_str(&cmd), s.seconds);
-        pl_strbuf_release(&cmd);
         *confirmed = s.confirmed > 0;
     }
+    pl_strbuf_release(&cmd);
     if (!o->keep_runs)
         nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     else

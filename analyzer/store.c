@@ -85,7 +85,11 @@ static int exec(sqlite3 *db, const char *sql)
     "  file TEXT NOT NULL, fingerprint TEXT NOT NULL, rule TEXT NOT NULL,"  \
     "  line INTEGER NOT NULL, verdict TEXT NOT NULL, evidence TEXT,"        \
     "  command TEXT NOT NULL, updated INTEGER NOT NULL,"                    \
-    "  PRIMARY KEY (file, fingerprint))"
+    "  PRIMARY KEY (file, fingerprint));"                                   \
+    "CREATE TABLE IF NOT EXISTS runtime_reports ("                          \
+    "  command TEXT NOT NULL, run INTEGER NOT NULL, faults TEXT,"            \
+    "  ending TEXT NOT NULL, event TEXT NOT NULL, kind TEXT, file TEXT,"    \
+    "  line INTEGER, count INTEGER, message TEXT, updated INTEGER NOT NULL)"
 
 static int migrate(struct pl_store *s)
 {
@@ -762,4 +766,84 @@ size_t pl_store_attach_verdicts(struct pl_store *store, struct pl_findings *f)
     free(occ);
     sqlite3_finalize(st);
     return found;
+}
+
+/* Insert the places of one kind of record of one run. */
+static int put_places(sqlite3_stmt *st, const char *command, size_t run,
+                      const struct pl_testrun *r, const char *ending,
+                      const char *event, const struct pl_rec_places *places)
+{
+    for (size_t i = 0; i < places->len; i++) {
+        const struct pl_rec_place *x = &places->items[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)run);
+        if (r->faults)
+            sqlite3_bind_text(st, 3, r->faults, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_text(st, 4, ending, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, event, -1, SQLITE_STATIC);
+        if (x->kind)
+            sqlite3_bind_text(st, 6, x->kind, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 6);
+        sqlite3_bind_text(st, 7, x->file, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, x->line);
+        sqlite3_bind_int64(st, 9, (sqlite3_int64)x->count);
+        if (x->message)
+            sqlite3_bind_text(st, 10, x->message, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 10);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
+int pl_store_put_runtime_reports(struct pl_store *store,
+                                 const struct pl_testrun *runs, size_t n,
+                                 const char *command)
+{
+    if (!store)
+        return -1;
+    sqlite3_stmt *del = NULL, *st = NULL;
+    int rc = exec(store->db, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(store->db,
+                                "DELETE FROM runtime_reports WHERE command = ?",
+                                -1, &del, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(del, 1, command, -1, SQLITE_STATIC);
+        rc = sqlite3_step(del) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            store->db,
+            "INSERT INTO runtime_reports (command, run, faults, ending, event,"
+            " kind, file, line, count, message, updated) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%s','now'))",
+            -1, &st, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+        char ending[64];
+        pl_testrun_ending(&runs[i], ending, sizeof ending);
+        if (put_places(st, command, i, &runs[i], ending, "error",
+                       &runs[i].errors) < 0 ||
+            put_places(st, command, i, &runs[i], ending, "fault",
+                       &runs[i].faults_injected) < 0 ||
+            put_places(st, command, i, &runs[i], ending, "leak",
+                       &runs[i].leaks) < 0)
+            rc = SQLITE_ERROR;
+    }
+    sqlite3_finalize(del);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = exec(store->db, "COMMIT");
+    if (rc != SQLITE_OK) {
+        pl_warning("cannot store the runtime reports in '%s': %s", store->path,
+                   sqlite3_errmsg(store->db));
+        exec(store->db, "ROLLBACK");
+        return -1;
+    }
+    return 0;
 }

@@ -8,6 +8,7 @@
 #define PL_STORE_H
 
 #include "driver.h"
+#include "testrun.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,6 +55,13 @@ void pl_store_record_run(struct pl_store *store, const struct pl_findings *f,
  */
 int pl_store_put_verdicts(struct pl_store *store, const struct pl_findings *f,
                           const char *command);
+
+/* Keep what the hook reported in the runs of a validation (misuse, faults
+ * injected, blocks live at exit), replacing the reports of the last
+ * validation with the same command. 0, or -1 after a warning. */
+int pl_store_put_runtime_reports(struct pl_store *store,
+                                 const struct pl_testrun *runs, size_t n,
+                                 const char *command);
 
 /* Give the findings of 'f' their stored verdicts; returns how many had
  * one. */

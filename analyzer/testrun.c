@@ -96,6 +96,10 @@ static void read_records(struct pl_testrun *run, const char *path)
         json_int_t n;
         if (!event) {
             /* not ours */
+        } else if (strcmp(event, "crash") == 0) {
+            n = json_integer_value(json_object_get(rec, "signal"));
+            if (!run->crash_signal)
+                run->crash_signal = (int)n;
         } else if (strcmp(event, "start") == 0) {
             run->processes++;
         } else if (strcmp(event, "error") == 0) {
@@ -290,6 +294,11 @@ const char *pl_testrun_ending(const struct pl_testrun *run, char *buf,
     else if (run->signal)
         snprintf(buf, size, "SIG%s", sigabbrev_np(run->signal)
                                          ? sigabbrev_np(run->signal) : "?");
+    else if (run->crash_signal)
+        snprintf(buf, size, "SIG%s in a child process, exit %d",
+                 sigabbrev_np(run->crash_signal) ? sigabbrev_np(run->crash_signal)
+                                                 : "?",
+                 run->exit_status);
     else
         snprintf(buf, size, "exit %d", run->exit_status);
     return buf;
@@ -299,6 +308,8 @@ bool pl_testrun_crashed(const struct pl_testrun *run)
 {
     if (run->timed_out || !run->started)
         return false;
+    if (run->crash_signal)
+        return true;
     if (run->signal && run->signal != SIGKILL && run->signal != SIGTERM &&
         run->signal != SIGINT)
         return true;

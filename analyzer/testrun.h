@@ -37,6 +37,8 @@ struct pl_testrun {
     bool timed_out;
     int exit_status;         /* when it exited */
     int signal;              /* when a signal ended it, else 0 */
+    int crash_signal;        /* a process of it crashed (the hook saw the
+                                signal), else 0 */
     double seconds;
     struct pl_rec_places errors, faults_injected, leaks, sites;
     char *output;            /* stdout + stderr, at most 16 MiB */

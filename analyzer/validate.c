@@ -17,6 +17,7 @@
  *   PML004, PML009   not exercisable by the hook
  */
 #include "validate.h"
+#include "store.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -373,6 +374,7 @@ static void judge(struct pl_finding *it, const struct plan *p,
 }
 
 int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
+                struct pl_store *store, const char *command,
                 struct pl_validate_summary *summary)
 {
     memset(summary, 0, sizeof *summary);
@@ -457,6 +459,13 @@ int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
         judge(&f->items[i], p, &plain, p->run ? &faults[p->run - 1] : NULL,
               summary);
     }
+    /* the plain run is run 0, the fault runs 1.. */
+    struct pl_testrun *all = pl_xcalloc(1 + nfaults, sizeof *all);
+    all[0] = plain;
+    memcpy(all + 1, faults, nfaults * sizeof *faults);
+    if (store)
+        pl_store_put_runtime_reports(store, all, 1 + nfaults, command);
+    free(all);
     pl_testrun_release(&plain);
     for (size_t k = 0; k < nfaults; k++)
         pl_testrun_release(&faults[k]);

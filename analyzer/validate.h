@@ -20,10 +20,13 @@ struct pl_validate_summary {
 
 /*
  * Validate every finding of 'f' (setting its verdict and evidence) with
- * the runs 'o' describes. Returns 0, or -1 after reporting when the
+ * the runs 'o' describes; the hook's reports of every run are kept in
+ * 'store' (when not NULL) under 'command'. Returns 0, or -1 after reporting when the
  * command could not be run at all (then no verdict is set).
  */
+struct pl_store;
 int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
+                struct pl_store *store, const char *command,
                 struct pl_validate_summary *summary);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,32 @@ void free(void *ptr)
     depth--;
 }
 
+/* A crash is recorded (child processes' crashes too, which the test
+ * command may not pass on), then the signal goes on as it would have. */
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+static struct sigaction previous[5];
+
+static void on_crash(int sig)
+{
+    rt_record_crash(sig);
+    for (int i = 0; i < 5; i++)
+        if (crash_signals[i] == sig)
+            sigaction(sig, &previous[i], NULL);
+    raise(sig);
+}
+
+static void catch_crashes(void)
+{
+    for (int i = 0; i < 5; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_crash;
+        sa.sa_flags = SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sigaction(crash_signals[i], &sa, &previous[i]);
+    }
+}
+
 static void at_exit(void)
 {
     depth++; /* nothing of ours is tracked from here on */
@@ -308,6 +335,9 @@ int pymemrt_hook_install(const char *ignore)
         set(d, &mine);
     }
     pthread_atfork(before_fork, after_fork, after_fork);
+    rt_log_open();
+    if (getenv("PYMEMRT_LOG_DIR"))
+        catch_crashes();
     atexit(at_exit);
     atomic_store(&installed, true);
     rt_record("start", "deep", rt_deep_mode() ? "1" : "0", (const char *)NULL);

@@ -22,6 +22,7 @@
  *   PYMEMRT_ABORT=1              abort() at the first misuse
  *   PYMEMRT_QUARANTINE=BYTES     quarantine size (default 4 MiB)
  *   PYMEMRT_LEAKS=0              no leak report at exit
+ *   PYMEMRT_BACKTRACE=1          print the stack with each misuse report
  *
  * Link with -lpymemrt instead of libpython. All functions are thread-safe.
  */

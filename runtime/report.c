@@ -10,6 +10,7 @@
 #include "rt.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -97,6 +98,24 @@ static bool all_digits(const char *s)
     return true;
 }
 
+/* Open (or, after fork(), reopen) this process's record file; under
+ * log_lock. */
+static void open_log(const char *dir)
+{
+    pid_t pid = getpid();
+    if (log_fd >= 0 && log_pid == pid)
+        return;
+    if (log_fd >= 0)
+        close(log_fd); /* the parent's, after fork() */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pymemrt.%ld.jsonl", dir, (long)pid);
+    log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    log_pid = pid;
+    if (log_fd < 0)
+        fprintf(stderr, "pymemrt: error: %s: cannot write records: %s\n",
+                path, strerror(errno));
+}
+
 static void write_line(struct buf *b)
 {
     const char *dir = getenv("PYMEMRT_LOG_DIR");
@@ -104,23 +123,56 @@ static void write_line(struct buf *b)
         return;
     b->data[b->len++] = '\n';
     pthread_mutex_lock(&log_lock);
-    pid_t pid = getpid();
-    if (log_fd < 0 || log_pid != pid) {
-        if (log_fd >= 0)
-            close(log_fd); /* the parent's, after fork() */
-        char path[4096];
-        snprintf(path, sizeof path, "%s/pymemrt.%ld.jsonl", dir, (long)pid);
-        log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        log_pid = pid;
-        if (log_fd < 0)
-            fprintf(stderr, "pymemrt: error: %s: cannot write records: %s\n",
-                    path, strerror(errno));
-    }
+    open_log(dir);
     if (log_fd >= 0) {
         ssize_t n = write(log_fd, b->data, b->len);
         (void)n;
     }
     pthread_mutex_unlock(&log_lock);
+}
+
+void rt_log_open(void)
+{
+    const char *dir = getenv("PYMEMRT_LOG_DIR");
+    if (!dir || !*dir)
+        return;
+    pthread_mutex_lock(&log_lock);
+    open_log(dir);
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* Async-signal-safe: digits of 'v' at 'out', returns the length. */
+static size_t put_uint(char *out, unsigned long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+void rt_record_crash(int sig)
+{
+    if (log_fd < 0)
+        return;
+    char line[128];
+    static const char head[] = "{\"event\":\"crash\",\"pid\":";
+    static const char mid[] = ",\"signal\":";
+    size_t n = 0;
+    memcpy(line, head, sizeof head - 1);
+    n += sizeof head - 1;
+    n += put_uint(line + n, (unsigned long)getpid());
+    memcpy(line + n, mid, sizeof mid - 1);
+    n += sizeof mid - 1;
+    n += put_uint(line + n, (unsigned long)sig);
+    line[n++] = '}';
+    line[n++] = '\n';
+    ssize_t ignored = write(log_fd, line, n);
+    (void)ignored;
 }
 
 static void vrecord(const char *event, va_list ap)
@@ -200,6 +252,13 @@ void rt_report(const char *kind, struct rt_site *site, uintptr_t pc,
         if (related)
             fprintf(stderr, "%s: note: %s here [pymemrt]\n", rel,
                     related_what ? related_what : "related");
+        if (rt_env_flag("PYMEMRT_BACKTRACE", false)) {
+            /* the whole stack, on request only: it is slow */
+            void *frames[64];
+            int n = backtrace(frames, 64);
+            fflush(stderr);
+            backtrace_symbols_fd(frames, n, 2);
+        }
     }
     char line[24], rline[24];
     snprintf(line, sizeof line, "%u", site ? site->line : 0);

@@ -151,6 +151,11 @@ size_t rt_report_count(const char *kind);
  * values that are all digits are written as numbers. */
 void rt_record(const char *event, ...);
 
+/* Open the record file now (a crash handler can only write to an open
+ * one), and write a "crash" record from a signal handler. */
+void rt_log_open(void);
+void rt_record_crash(int sig);
+
 /* Put the site's "file:line" (or "object+0xoffset") in 'buf'. */
 void rt_site_format(struct rt_site *site, uintptr_t pc, char *buf, size_t n);
 

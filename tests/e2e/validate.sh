@@ -28,7 +28,7 @@ run validate --db "$TMP/db/cache.db" --format json -o verdicts.json \
     "$PY" "$VICTIM_SRC/exercise.py" --module-dir "$PL_VICTIM_DIR"
 expect_rc 1
 expect_err '^pymem-lint: validate: plain run: exit 0'
-expect_err '^pymem-lint: validate: 14 findings: 13 confirmed, 0 not reproduced, 1 not reached, 0 not exercisable'
+expect_err '^pymem-lint: validate: 15 findings: 14 confirmed, 0 not reproduced, 1 not reached, 0 not exercisable'
 if "$PYTHON3" - victim.c verdicts.json <<'PY'; then pass; else fail "verdicts differ from the verdict= comments"; fi
 import json, re, sys
 want = {}
@@ -61,6 +61,26 @@ else
     fail "--keep-runs did not keep run-0's output and records"
 fi
 
+# the hook's reports of every run are kept in the store
+if "$PYTHON3" - "$TMP/db/cache.db" <<'PY'; then pass; else fail "runtime_reports in the store"; fi
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT run, event, kind FROM runtime_reports").fetchall()
+plain = {k for r, e, k in rows if r == 0 and e == "error"}
+faults = {r for r, e, k in rows if e == "fault"}
+print(f"  {len(rows)} rows; plain-run error kinds {sorted(plain)}; fault runs {sorted(faults)}")
+sys.exit(0 if {"double-free", "wrong-domain", "no-gil", "libc-free"} <= plain
+         and len(faults) >= 4 else 1)
+PY
+
+# ---- the hook reaches child processes: the tests run in a subprocess ----
+run validate --db "$TMP/child.db" --format json -o child.json victim.c -- \
+    "$PY" -c 'import subprocess, sys; sys.exit(subprocess.call([sys.executable] + sys.argv[1:]))' \
+    "$VICTIM_SRC/exercise.py" --module-dir "$PL_VICTIM_DIR"
+expect_rc 1
+expect_err '^pymem-lint: validate: 15 findings: 14 confirmed, 0 not reproduced, 1 not reached'
+expect_err '^pymem-lint: validate: plain run: exit 0, [0-9.]+ s, 2 processes with the hook'
+
 # ---- later plain runs show the stored verdicts ----
 run --no-color --db "$TMP/db/cache.db" victim.c
 expect_rc 1
@@ -73,7 +93,7 @@ results = json.load(open(sys.argv[1]))["runs"][0]["results"]
 verdicts = [r.get("properties", {}).get("pymemLint/verdict") for r in results]
 levels = {r["level"] for r in results
           if r.get("properties", {}).get("pymemLint/verdict") == "confirmed"}
-ok = verdicts.count("confirmed") == 13 and verdicts.count("not-reached") == 1 \
+ok = verdicts.count("confirmed") == 14 and verdicts.count("not-reached") == 1 \
     and levels == {"error"} and all(
         r["level"] == "warning" for r in results
         if r["properties"]["pymemLint/verdict"] != "confirmed")
@@ -91,7 +111,7 @@ fi
 # the verdicts follow a finding when its line moves
 { printf '/* a new first line */\n'; cat victim.c; } > moved.c && mv moved.c victim.c
 run --no-color --db "$TMP/db/cache.db" victim.c
-if [ "$(grep -c 'validated by running: confirmed' "$TMP/.out")" = 13 ]; then
+if [ "$(grep -c 'validated by running: confirmed' "$TMP/.out")" = 14 ]; then
     pass
 else
     fail "verdicts lost when the lines moved"

@@ -27,6 +27,7 @@ CALLS = [
     ('bug_double_free', ()),
     ('bug_error_leak', ()),
     ('bug_error_leak_api', ()),
+    ('bug_libc_free', ()),
     ('bug_leak', ()),
     ('bug_realloc', ()),
     ('bug_no_exception', ()),

@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -242,6 +243,19 @@ bug_error_leak_api(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
     return list;
 }
 
+/* PML002 with libc's free(): the hook catches it when it is preloaded. */
+static PyObject *
+bug_libc_free(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(args))
+{
+    char *p = PyMem_Malloc(24);
+
+    if (p == NULL)
+        return PyErr_NoMemory();
+    memset(p, 'f', 24);
+    free(p); // expected-warning {{[PML002]}} verdict=confirmed
+    Py_RETURN_NONE;
+}
+
 /* ---- correct code: no finding, no runtime report ---- */
 
 static PyObject *
@@ -395,6 +409,7 @@ static PyMethodDef victim_methods[] = {
     {"bug_widechar_leak", bug_widechar_leak, METH_VARARGS, NULL},
     {"bug_unreached", bug_unreached, METH_NOARGS, NULL},
     {"bug_error_leak_api", bug_error_leak_api, METH_NOARGS, NULL},
+    {"bug_libc_free", bug_libc_free, METH_NOARGS, NULL},
     {"ok_alloc_free", ok_alloc_free, METH_VARARGS, NULL},
     {"ok_realloc", ok_realloc, METH_NOARGS, NULL},
     {"ok_raw_nogil", ok_raw_nogil, METH_NOARGS, NULL},

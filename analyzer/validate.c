@@ -302,11 +302,23 @@ static void judge(struct pl_finding *it, const struct plan *p,
         }
         return;
     }
+    /* the tests may take the error path themselves (bad input) */
+    if (p->kind == PLAN_FAULT_LEAK && p->leak_line) {
+        unsigned long n = count_at(&plain->leaks, it, p, p->leak_line, NULL, NULL);
+        if (n) {
+            snprintf(ev, sizeof ev, "%lu block%s from %s:%u still live at exit "
+                     "of the plain run: the tests take the error path",
+                     n, n == 1 ? "" : "s", file, p->leak_line);
+            set_verdict(it, "confirmed", ev, s);
+            return;
+        }
+    }
     /* the fault kinds */
     if (!p->fault_line || !fault) {
         if (reached(plain, it, p, p->leak_line ? p->leak_line : p->site_line))
             set_verdict(it, "not-reached",
-                        "the allocation that leads to the error path never ran",
+                        "the allocation ran, but the tests never took the "
+                        "error path and no allocation failure leads to it",
                         s);
         else
             set_verdict(it, "not-reached", "the tests never ran this line", s);
@@ -370,6 +382,38 @@ static void judge(struct pl_finding *it, const struct plan *p,
                  "blocks from %s were live at exit (%lu)", file,
                  p->fault_line, where, after);
         set_verdict(it, "not-reproduced", ev, s);
+    }
+}
+
+/* Misuse the hook saw in the plain run at a line no finding names: the
+ * analysis missed it (or it is in code outside the analyzed paths). */
+static void report_unclaimed(const struct pl_findings *f,
+                             const struct pl_testrun *plain)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < plain->errors.len; i++) {
+        const struct pl_rec_place *x = &plain->errors.items[i];
+        bool claimed = false, seen = false;
+        for (size_t k = 0; k < f->len && !claimed; k++)
+            claimed = f->items[k].line == x->line &&
+                      strcmp(base_name(f->items[k].file), base_name(x->file)) == 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = plain->errors.items[k].line == x->line &&
+                   strcmp(plain->errors.items[k].kind, x->kind) == 0 &&
+                   strcmp(plain->errors.items[k].file, x->file) == 0;
+        if (claimed || seen)
+            continue;
+        unsigned long times = 0;
+        for (size_t k = i; k < plain->errors.len; k++)
+            times += plain->errors.items[k].line == x->line &&
+                     strcmp(plain->errors.items[k].kind, x->kind) == 0 &&
+                     strcmp(plain->errors.items[k].file, x->file) == 0;
+        if (!shown++)
+            fprintf(stderr, "pymem-lint: validate: the hook saw misuse that no "
+                    "finding names:\n");
+        fprintf(stderr, "%s:%u: %s: %s (%lu time%s)\n", x->file, x->line,
+                x->kind, x->message ? x->message : "", times,
+                times == 1 ? "" : "s");
     }
 }
 
@@ -459,6 +503,7 @@ int pl_validate(struct pl_findings *f, const struct pl_testrun_options *o,
         judge(&f->items[i], p, &plain, p->run ? &faults[p->run - 1] : NULL,
               summary);
     }
+    report_unclaimed(f, &plain);
     /* the plain run is run 0, the fault runs 1.. */
     struct pl_testrun *all = pl_xcalloc(1 + nfaults, sizeof *all);
     all[0] = plain;

@@ -327,7 +327,30 @@ size_t rt_report_exit(bool leaks)
     if (leaks) {
         struct groups g = {rt_alloc(8192 * sizeof(struct group)), 8192, 0};
         rt_table_each_live(add_to_group, &g);
-        for (size_t i = 0; i < g.cap; i++) {
+        /* one group per source line: an unrolled or inlined call has
+           several return addresses on one line */
+        size_t n = 0;
+        for (size_t i = 0; i < g.cap; i++)
+            if (g.slots[i].site) {
+                rt_site_resolve(g.slots[i].site);
+                g.slots[n++] = g.slots[i];
+            }
+        for (size_t i = 0; i < n; i++) {
+            struct group *x = &g.slots[i];
+            if (!x->site || !x->site->file)
+                continue;
+            for (size_t k = i + 1; k < n; k++) {
+                struct group *y = &g.slots[k];
+                if (y->site && y->site->file && y->domain == x->domain &&
+                    y->site->line == x->site->line &&
+                    strcmp(y->site->file, x->site->file) == 0) {
+                    x->blocks += y->blocks;
+                    x->bytes += y->bytes;
+                    y->site = NULL;
+                }
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
             struct group *x = &g.slots[i];
             if (!x->site)
                 continue;

@@ -80,7 +80,7 @@ void rt_sites_each(void (*fn)(struct rt_site *site, void *arg), void *arg);
 
 /* ---- the table of blocks ---- */
 
-enum rt_block_state { RT_LIVE = 1, RT_FREED = 2 };
+enum rt_block_state { RT_LIVE = 1, RT_FREED = 2, RT_GONE = 3 };
 
 struct rt_block {
     uintptr_t ptr;
@@ -103,6 +103,10 @@ void rt_table_insert(uintptr_t ptr, size_t size, enum rt_domain domain,
  */
 bool rt_table_take(uintptr_t ptr, bool mark_freed, struct rt_site *free_site,
                    struct rt_block *out);
+
+/* Forget 'ptr': its memory went back to the system allocator, so what is
+ * released there later is unknown, not a double free. */
+void rt_table_forget(uintptr_t ptr);
 
 /* The live block that contains 'ptr' (not at its start), searching up to
  * 64 KiB below it. */

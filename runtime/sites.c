@@ -9,6 +9,7 @@
 #include "rt.h"
 
 #include <dlfcn.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <execinfo.h>
 #include <stdio.h>
@@ -248,6 +249,25 @@ static bool dwfl_report_process(void)
     return rc == 0;
 }
 
+/* The line of 'addr' found by walking the compile units: clang emits no
+ * .debug_aranges by default, and without it dwfl_module_getsrc finds
+ * nothing. Borrowed from libdw, or NULL. */
+static const char *line_from_cus(Dwfl_Module *mod, Dwarf_Addr addr,
+                                 int *lineno)
+{
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = NULL;
+    while ((cu = dwfl_module_nextcu(mod, cu, &bias))) {
+        if (dwarf_haspc(cu, addr - bias) != 1)
+            continue;
+        Dwarf_Line *l = dwarf_getsrc_die(cu, addr - bias);
+        if (!l || dwarf_lineno(l, lineno) != 0)
+            return NULL;
+        return dwarf_linesrc(l, NULL, NULL);
+    }
+    return NULL;
+}
+
 void rt_site_resolve(struct rt_site *site)
 {
     if (!site || site->resolved || site == &overflow_site)
@@ -269,6 +289,8 @@ void rt_site_resolve(struct rt_site *site)
         const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL,
                                                 NULL, NULL)
                                 : NULL;
+        if (!file)
+            file = line_from_cus(mod, addr, &lineno);
         if (file) {
             site->file = rt_strdup(file);
             site->line = (unsigned)lineno;

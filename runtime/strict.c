@@ -99,16 +99,22 @@ static void report_guard(struct header *h, struct rt_site *site, uintptr_t pc)
     rt_report("guard-overwrite", site, pc, msg, h->site, "allocated");
 }
 
-static void report_write_after_free(struct header *h)
+/* What is known of a damaged released block, copied so that it can be
+ * reported after the block is gone. */
+struct damage {
+    size_t size;
+    struct rt_site *site;
+    uint32_t domain;
+    long at;
+};
+
+static void report_write_after_free(const struct damage *d)
 {
-    long at = first_write(h);
-    if (at < 0)
-        return;
     char msg[256];
     snprintf(msg, sizeof msg, "the %zu-byte block from %s was written at offset "
-             "%ld after it was released", h->size,
-             rt_api_name((enum rt_domain)h->domain, RT_OP_MALLOC), at);
-    rt_report("write-after-free", h->site, 0, msg, NULL, NULL);
+             "%ld after it was released", d->size,
+             rt_api_name((enum rt_domain)d->domain, RT_OP_MALLOC), d->at);
+    rt_report("write-after-free", d->site, 0, msg, NULL, NULL);
 }
 
 static void quarantine_limit_init(void)
@@ -121,36 +127,48 @@ static void quarantine_limit_init(void)
         quarantine.limit = 1;
 }
 
-/* Put a released block in the quarantine; blocks pushed out are checked
- * and given back to libc. */
+/* Check a block leaving the quarantine and give it back to libc; its
+ * address is forgotten, so a later block there is a new one. */
+static void evict(void *user)
+{
+    struct header *e = header_of(user);
+    struct damage d = {e->size, e->site, e->domain, first_write(e)};
+    rt_table_forget((uintptr_t)user);
+    e->magic = 0;
+    __libc_free(e);
+    if (d.at >= 0)
+        report_write_after_free(&d);
+}
+
+/* Put a released block in the quarantine; the oldest blocks go until it
+ * is within its limit again. */
 static void quarantine_add(void *user)
 {
-    void *evicted[8];
-    int nevicted = 0;
     struct header *h = header_of(user);
     pthread_mutex_lock(&quarantine.lock);
     quarantine_limit_init();
-    while (quarantine.count &&
-           (quarantine.count == QUARANTINE_SLOTS ||
-            quarantine.bytes + h->size > quarantine.limit) &&
-           nevicted < 8) {
-        size_t tail = (quarantine.head + QUARANTINE_SLOTS - quarantine.count) %
-                      QUARANTINE_SLOTS;
-        void *old = quarantine.user[tail];
-        quarantine.count--;
-        quarantine.bytes -= header_of(old)->size;
-        evicted[nevicted++] = old;
-    }
     quarantine.user[quarantine.head] = user;
     quarantine.head = (quarantine.head + 1) % QUARANTINE_SLOTS;
     quarantine.count++;
     quarantine.bytes += h->size;
-    pthread_mutex_unlock(&quarantine.lock);
-    for (int i = 0; i < nevicted; i++) {
-        struct header *e = header_of(evicted[i]);
-        report_write_after_free(e);
-        e->magic = 0;
-        __libc_free(e);
+    for (;;) {
+        void *evicted[16];
+        int n = 0;
+        while (quarantine.count > 1 && n < 16 &&
+               (quarantine.count == QUARANTINE_SLOTS ||
+                quarantine.bytes > quarantine.limit)) {
+            size_t tail = (quarantine.head + QUARANTINE_SLOTS -
+                           quarantine.count) % QUARANTINE_SLOTS;
+            evicted[n++] = quarantine.user[tail];
+            quarantine.count--;
+            quarantine.bytes -= header_of(quarantine.user[tail])->size;
+        }
+        pthread_mutex_unlock(&quarantine.lock);
+        for (int i = 0; i < n; i++)
+            evict(evicted[i]);
+        if (n < 16)
+            return;
+        pthread_mutex_lock(&quarantine.lock);
     }
 }
 
@@ -333,23 +351,27 @@ size_t pymemrt_check(void)
     struct bad_list *bad = rt_alloc(sizeof *bad);
     rt_table_each_live(collect_bad_guard, bad);
     for (size_t i = 0; i < bad->n; i++)
-        report_guard(header_of(bad->items[i]), NULL, 0);
+        report_guard(header_of(bad->items[i]), header_of(bad->items[i])->site, 0);
     rt_free(bad);
+    /* what is damaged is copied and the block refilled under the lock (so
+       it is reported once), then reported */
+    struct damage *found = rt_alloc(256 * sizeof *found);
+    size_t nfound = 0;
     pthread_mutex_lock(&quarantine.lock);
-    for (size_t k = 0; k < quarantine.count; k++) {
+    for (size_t k = 0; k < quarantine.count && nfound < 256; k++) {
         size_t i = (quarantine.head + QUARANTINE_SLOTS - 1 - k) % QUARANTINE_SLOTS;
         struct header *h = header_of(quarantine.user[i]);
         long at = first_write(h);
         if (at >= 0) {
-            /* mark it checked: refill so it is reported once */
-            pthread_mutex_unlock(&quarantine.lock);
-            report_write_after_free(h);
+            found[nfound++] = (struct damage){h->size, h->site, h->domain, at};
             memset(h + 1, PYMEMRT_GUARD_BYTE, G);
             memset((char *)(h + 1) + G, PYMEMRT_FILL_FREED, h->size);
-            pthread_mutex_lock(&quarantine.lock);
         }
     }
     pthread_mutex_unlock(&quarantine.lock);
+    for (size_t k = 0; k < nfound; k++)
+        report_write_after_free(&found[k]);
+    rt_free(found);
     return rt_report_count(NULL) - before;
 }
 

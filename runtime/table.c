@@ -101,7 +101,7 @@ bool rt_table_take(uintptr_t ptr, bool mark_freed, struct rt_site *free_site,
     pthread_mutex_lock(&s->lock);
     if (s->cap) {
         struct rt_block *b = find_slot(s, ptr, h);
-        if (b->ptr) {
+        if (b->ptr && b->state != RT_GONE) {
             found = true;
             *out = *b;
             if (mark_freed && b->state == RT_LIVE) {
@@ -113,6 +113,22 @@ bool rt_table_take(uintptr_t ptr, bool mark_freed, struct rt_site *free_site,
     }
     pthread_mutex_unlock(&s->lock);
     return found;
+}
+
+void rt_table_forget(uintptr_t ptr)
+{
+    uint64_t h = hash_ptr(ptr);
+    struct stripe *s = stripe_of(h);
+    pthread_mutex_lock(&s->lock);
+    if (s->cap) {
+        struct rt_block *b = find_slot(s, ptr, h);
+        if (b->ptr) {
+            if (b->state == RT_LIVE)
+                s->live--;
+            b->state = RT_GONE;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 bool rt_table_containing(uintptr_t ptr, struct rt_block *out)

@@ -98,21 +98,6 @@ static void *h_calloc(void *ctx, size_t nelem, size_t elsize)
                     (uintptr_t)__builtin_return_address(0), nelem, elsize);
 }
 
-/* Where an unknown pointer points: "stack", "static", or NULL. */
-static const char *non_heap_kind(uintptr_t ptr, char *object, size_t n)
-{
-    char probe;
-    uintptr_t sp = (uintptr_t)&probe;
-    if (ptr >= sp && ptr - sp < (8u << 20))
-        return "stack";
-    Dl_info info;
-    if (dladdr((void *)ptr, &info) && info.dli_fname) {
-        snprintf(object, n, "%s", info.dli_fname);
-        return "static";
-    }
-    return NULL;
-}
-
 /*
  * Judge a release of 'ptr' by 'api' from 'site' (watched caller or NULL).
  * Returns the domain whose allocator must really release it, or -1 when
@@ -150,29 +135,10 @@ static int judge_release(uintptr_t ptr, enum rt_domain domain, enum rt_op op,
     }
     if (!site)
         return domain; /* allocated before the hook was installed */
-    if (rt_table_containing(ptr, &b)) {
-        snprintf(msg, sizeof msg,
-                 "%s of a pointer %zu bytes into a %zu-byte block from %s",
-                 api, (size_t)(ptr - b.ptr), b.size,
-                 rt_api_name((enum rt_domain)b.domain, RT_OP_MALLOC));
-        rt_report("interior-free", site, pc, msg, b.alloc_site, "allocated");
+    if (rt_report_unknown_release(ptr, api, site, pc,
+                                  "which no allocator handed out since the "
+                                  "hook was installed"))
         return -1;
-    }
-    char object[512] = "";
-    const char *kind = non_heap_kind(ptr, object, sizeof object);
-    if (kind) {
-        if (strcmp(kind, "stack") == 0)
-            snprintf(msg, sizeof msg, "%s of a stack address (a local array "
-                     "or variable)", api);
-        else
-            snprintf(msg, sizeof msg, "%s of static storage in %s", api, object);
-        rt_report("non-heap-free", site, pc, msg, NULL, NULL);
-        return -1;
-    }
-    snprintf(msg, sizeof msg,
-             "%s of %p, which no allocator handed out since the hook was "
-             "installed", api, (void *)ptr);
-    rt_report("unknown-free", site, pc, msg, NULL, NULL);
     return domain;
 }
 

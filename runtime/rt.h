@@ -122,6 +122,17 @@ size_t rt_table_live_count(void);
 void rt_table_lock_all(void);
 void rt_table_unlock_all(void);
 
+/*
+ * Report the release (by 'api', from 'site') of 'ptr', which the table
+ * does not know: interior-free, non-heap-free (stack, static) or
+ * unknown-free, the last explained by 'unknown_why'. Returns true when
+ * the pointer is certainly not a block (releasing it would corrupt the
+ * heap).
+ */
+bool rt_report_unknown_release(uintptr_t ptr, const char *api,
+                               struct rt_site *site, uintptr_t pc,
+                               const char *unknown_why);
+
 /* ---- fault injection ---- */
 
 /* Parse specs (PYMEMRT_FAULTS syntax). 0, or -1 after reporting. */

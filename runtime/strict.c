@@ -196,20 +196,6 @@ static void *allocate(enum rt_domain domain, enum rt_op op, uintptr_t pc,
     return user;
 }
 
-static const char *non_heap(uintptr_t ptr, char *object, size_t n)
-{
-    char probe;
-    uintptr_t sp = (uintptr_t)&probe;
-    if (ptr >= sp && ptr - sp < (8u << 20))
-        return "stack";
-    Dl_info info;
-    if (dladdr((void *)ptr, &info) && info.dli_fname) {
-        snprintf(object, n, "%s", info.dli_fname);
-        return "static";
-    }
-    return NULL;
-}
-
 /* Check a release of 'ptr'; true when it is a live block that may go. */
 static bool release_ok(void *ptr, enum rt_domain domain, enum rt_op op,
                        uintptr_t pc, struct rt_site **site_out)
@@ -241,26 +227,8 @@ static bool release_ok(void *ptr, enum rt_domain domain, enum rt_op op,
         report_guard(h, site, pc);
         return true;
     }
-    if (rt_table_containing((uintptr_t)ptr, &b)) {
-        snprintf(msg, sizeof msg,
-                 "%s of a pointer %zu bytes into a %zu-byte block from %s", api,
-                 (size_t)((uintptr_t)ptr - b.ptr), b.size,
-                 rt_api_name((enum rt_domain)b.domain, RT_OP_MALLOC));
-        rt_report("interior-free", site, pc, msg, b.alloc_site, "allocated");
-        return false;
-    }
-    char object[512] = "";
-    const char *kind = non_heap((uintptr_t)ptr, object, sizeof object);
-    if (kind) {
-        if (strcmp(kind, "stack") == 0)
-            snprintf(msg, sizeof msg, "%s of a stack address", api);
-        else
-            snprintf(msg, sizeof msg, "%s of static storage in %s", api, object);
-        rt_report("non-heap-free", site, pc, msg, NULL, NULL);
-        return false;
-    }
-    snprintf(msg, sizeof msg, "%s of %p, which was never allocated", api, ptr);
-    rt_report("unknown-free", site, pc, msg, NULL, NULL);
+    rt_report_unknown_release((uintptr_t)ptr, api, site, pc,
+                              "which was never allocated");
     return false;
 }
 

@@ -33,14 +33,36 @@ static void analyze(CXIndex index, struct pl_job *job,
                     const struct pl_rule *const *rules, size_t nrules)
 {
     struct pl_unit unit;
-    job->status = pl_unit_parse(&unit, index,
-                                job->parse_path ? job->parse_path : job->path,
-                                job->path,
-                                (const char *const *)job->args.argv,
-                                (int)job->args.argc);
+    const char *path = job->parse_path ? job->parse_path : job->path;
+    const char *const *args = (const char *const *)job->args.argv;
+    int nargs = (int)job->args.argc;
+    char *const *pch_deps = NULL;
+    size_t npch_deps = 0;
+    const char *pch = pl_pch_for(job->pch, index, path, args, nargs, &pch_deps,
+                                 &npch_deps);
+    job->status = -2;
+    if (pch) {
+        job->status = pl_unit_parse_pch(&unit, index, path, job->path, args,
+                                        nargs, pch);
+        if (job->status == -2)
+            pl_pch_reject(job->pch, pch);
+    }
+    if (job->status == -2) {
+        npch_deps = 0;
+        job->status = pl_unit_parse(&unit, index, path, job->path, args, nargs);
+    }
     unit.project = job->project;
     unit.globals = job->globals;
-    job->deps = unit.deps; /* the store wants them */
+    /* the store wants every file read: with a PCH, its headers too */
+    for (size_t k = 0; job->status == 0 && k < npch_deps; k++) {
+        bool known = false;
+        for (size_t d = 0; d < unit.ndeps && !known; d++)
+            known = strcmp(unit.deps[d], pch_deps[k]) == 0;
+        if (!known)
+            PL_PUSH(unit.deps, unit.ndeps, unit.deps_cap,
+                    pl_xstrdup(pch_deps[k]));
+    }
+    job->deps = unit.deps;
     job->ndeps = unit.ndeps;
     unit.deps = NULL;
     unit.ndeps = 0;

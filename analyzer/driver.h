@@ -5,6 +5,7 @@
 #ifndef PL_DRIVER_H
 #define PL_DRIVER_H
 
+#include "pch.h"
 #include "dataflow.h"
 #include "exports.h"
 #include "findings.h"
@@ -33,6 +34,7 @@ struct pl_job {
     struct pl_argv callees;
     uint64_t callee_digest;  /* of the exports its callees had */
     const struct pl_exports *globals;
+    struct pl_pch_cache *pch;  /* precompiled Python.h, or NULL; borrowed */
     /* results */
     struct pl_findings findings;
     int status;           /* 0, or -1 when the file could not be analyzed */

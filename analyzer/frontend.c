@@ -226,9 +226,30 @@ static const char *error_name(enum CXErrorCode code)
     }
 }
 
+/* Whether libclang refused the PCH the parse was given (a header changed
+ * since it was built, other flags): then the file is parsed without it. */
+static bool pch_refused(CXTranslationUnit tu)
+{
+    bool refused = false;
+    for (unsigned i = 0, n = clang_getNumDiagnostics(tu); i < n && !refused; i++) {
+        CXDiagnostic d = clang_getDiagnostic(tu, i);
+        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
+            CXString s = clang_getDiagnosticSpelling(d);
+            const char *text = clang_getCString(s);
+            refused = text && (strstr(text, "precompiled header") ||
+                               strstr(text, "PCH file") ||
+                               strstr(text, "AST file"));
+            clang_disposeString(s);
+        }
+        clang_disposeDiagnostic(d);
+    }
+    return refused;
+}
+
 static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
                         const char *display_path, const char *const *args,
-                        int nargs, struct CXUnsavedFile *unsaved)
+                        int nargs, struct CXUnsavedFile *unsaved,
+                        bool with_pch)
 {
     memset(unit, 0, sizeof *unit);
     pl_arena_init(&unit->arena);
@@ -237,6 +258,12 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
                        CXTranslationUnit_IgnoreNonErrorsFromIncludedFiles;
     enum CXErrorCode code = clang_parseTranslationUnit2(
         index, path, args, nargs, unsaved, unsaved ? 1 : 0, options, &tu);
+    if (with_pch && (code != CXError_Success || !tu || pch_refused(tu))) {
+        if (tu)
+            clang_disposeTranslationUnit(tu);
+        pl_arena_release(&unit->arena);
+        return -2; /* quietly: the caller parses without the PCH */
+    }
     if (code != CXError_Success || !tu)
         return pl_error("cannot analyze '%s': %s", display_path,
                         error_name(code));
@@ -267,14 +294,30 @@ int pl_unit_parse(struct pl_unit *unit, CXIndex index, const char *path,
                   const char *display_path, const char *const *args,
                   int nargs)
 {
-    return parse_common(unit, index, path, display_path, args, nargs, NULL);
+    return parse_common(unit, index, path, display_path, args, nargs, NULL,
+                        false);
 }
 
 int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
                        const char *text, const char *const *args, int nargs)
 {
     struct CXUnsavedFile file = {name, text, (unsigned long)strlen(text)};
-    return parse_common(unit, index, name, name, args, nargs, &file);
+    return parse_common(unit, index, name, name, args, nargs, &file, false);
+}
+
+int pl_unit_parse_pch(struct pl_unit *unit, CXIndex index, const char *path,
+                      const char *display_path, const char *const *args,
+                      int nargs, const char *pch)
+{
+    const char **all = pl_xcalloc((size_t)nargs + 2, sizeof *all);
+    all[0] = "-include-pch";
+    all[1] = pch;
+    for (int i = 0; i < nargs; i++)
+        all[i + 2] = args[i];
+    int rc = parse_common(unit, index, path, display_path, all, nargs + 2,
+                          NULL, true);
+    free(all);
+    return rc;
 }
 
 void pl_unit_release(struct pl_unit *unit)

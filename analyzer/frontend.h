@@ -65,6 +65,12 @@ int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
                        const char *text, const char *const *args, int nargs);
 
 /* Free everything 'unit' holds. */
+/* pl_unit_parse() with '-include-pch PCH'. Returns -2, having reported
+ * nothing, when libclang refuses the PCH: parse without it then. */
+int pl_unit_parse_pch(struct pl_unit *unit, CXIndex index, const char *path,
+                      const char *display_path, const char *const *args,
+                      int nargs, const char *pch);
+
 void pl_unit_release(struct pl_unit *unit);
 
 /* True when the compiler reported an error that may have spoiled the

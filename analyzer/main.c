@@ -51,6 +51,7 @@ struct options {
     unsigned jobs;
     bool color;
     bool stats;
+    bool no_pch;              /* --no-pch */
     /* 'pymem-lint validate' only: the runs, else NULL */
     struct pl_testrun_options *validate;
     const char *runtime;      /* --runtime DIR */
@@ -94,6 +95,8 @@ static void usage(FILE *out)
         "                     (combine the SARIF files with 'pymem-lint merge')\n"
         "  --db PATH          the store: results cache and run history (default:\n"
         "                     .pymem-lint/cache.db at the project root)\n"
+        "  --no-pch           parse without a precompiled Python.h (also:\n"
+        "                     PYMEM_LINT_NO_PCH=1)\n"
         "  --no-cache         analyze every file, use and change no store (also:\n"
         "                     PYMEM_LINT_NO_CACHE=1 in the environment)\n"
         "  --baseline FILE    report only findings that FILE does not list\n"
@@ -199,7 +202,7 @@ enum {
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
     OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT, OPT_BASELINE, OPT_BASELINE_WRITE,
     OPT_DB, OPT_NO_CACHE, OPT_SHARD, OPT_TIMEOUT, OPT_RUNTIME, OPT_NO_PRELOAD,
-    OPT_KEEP_RUNS,
+    OPT_KEEP_RUNS, OPT_NO_PCH,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -229,6 +232,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"runtime", required_argument, NULL, OPT_RUNTIME},
         {"no-preload", no_argument, NULL, OPT_NO_PRELOAD},
+        {"no-pch", no_argument, NULL, OPT_NO_PCH},
         {"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -278,6 +282,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_CONFIG: o->config = optarg; break;
         case OPT_NO_CONFIG: o->no_config = true; break;
         case OPT_UNUSED: o->report_unused = true; break;
+        case OPT_NO_PCH: o->no_pch = true; break;
         case OPT_TIMEOUT:
         case OPT_RUNTIME:
         case OPT_NO_PRELOAD:
@@ -597,6 +602,28 @@ static int run(struct options *o, char **paths, size_t npaths)
         store = pl_store_open(path);
         free(path);
     }
+    /* a precompiled Python.h: next to the store, or for this run only */
+    struct pl_pch_cache *pch = NULL;
+    /* without a store a PCH lives for this run only: building one (about
+       three plain parses) pays only when several files share it */
+    bool pch_pays = store || njobs >= 4;
+    if (!o->no_pch && !getenv("PYMEM_LINT_NO_PCH") && pch_pays) {
+        char *dir = NULL;
+        if (store) {
+            char *db = o->db ? pl_xstrdup(o->db) : pl_store_default_path();
+            char *slash = strrchr(db, '/');
+            dir = pl_xmalloc(strlen(db) + 8);
+            if (slash)
+                sprintf(dir, "%.*s/pch", (int)(slash - db), db);
+            else
+                strcpy(dir, "pch");
+            free(db);
+        }
+        pch = pl_pch_cache_new(dir);
+        free(dir);
+    }
+    for (size_t i = 0; i < njobs; i++)
+        jobs[i].pch = pch;
     uint64_t *keys = pl_xcalloc(njobs ? njobs : 1, sizeof *keys);
     size_t cached = 0;
     for (size_t i = 0; store && i < njobs; i++) {
@@ -614,6 +641,9 @@ static int run(struct options *o, char **paths, size_t npaths)
     cached = 0;
     for (size_t i = 0; i < njobs; i++)
         cached += jobs[i].cached;
+    size_t pch_used, pch_built;
+    pl_pch_counts(pch, &pch_used, &pch_built);
+    pl_pch_cache_free(pch);
     pl_store_save(store, jobs, njobs, keys);
     free(keys);
     free(config_paths);
@@ -659,6 +689,8 @@ static int run(struct options *o, char **paths, size_t npaths)
         print_stats(jobs, njobs, all.len);
         fprintf(stderr, "pymem-lint: stats: %zu of %zu files from the cache\n",
                 cached, njobs);
+        fprintf(stderr, "pymem-lint: stats: %zu parses with a precompiled "
+                "Python.h, %zu built\n", pch_used, pch_built);
         fprintf(stderr, "pymem-lint: stats: %zu functions exported to other "
                 "files; %zu files analyzed again with them\n",
                 globals.len, again);

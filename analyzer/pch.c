@@ -1,0 +1,386 @@
+/*
+ * analyzer/pch.c - precompiled Python.h (see pch.h).
+ */
+#include "pch.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum entry_state { BUILDING, READY, FAILED };
+
+struct entry {
+    char key[17];
+    enum entry_state state;
+    char *pch;            /* path of the .pch */
+    char **deps;          /* headers it holds */
+    size_t ndeps, deps_cap;
+};
+
+struct pl_pch_cache {
+    char *dir;
+    bool temporary;       /* remove 'dir' at the end */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct entry **entries;
+    size_t len, cap;
+    size_t used, built;
+};
+
+struct pl_pch_cache *pl_pch_cache_new(const char *dir)
+{
+    char *path = NULL;
+    bool temporary = false;
+    if (dir) {
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            pl_warning("cannot keep precompiled headers in '%s': %s; parsing "
+                       "without them", dir, strerror(errno));
+            return NULL;
+        }
+        path = realpath(dir, NULL);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        char templ[4096];
+        snprintf(templ, sizeof templ, "%s/pymem-lint-pch.XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(templ)) {
+            path = pl_xstrdup(templ);
+            temporary = true;
+        }
+    }
+    if (!path)
+        return NULL;
+    struct pl_pch_cache *c = pl_xcalloc(1, sizeof *c);
+    c->dir = path;
+    c->temporary = temporary;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->changed, NULL);
+    return c;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void pl_pch_cache_free(struct pl_pch_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->len; i++) {
+        struct entry *e = c->entries[i];
+        free(e->pch);
+        for (size_t k = 0; k < e->ndeps; k++)
+            free(e->deps[k]);
+        free(e->deps);
+        free(e);
+    }
+    free(c->entries);
+    if (c->temporary)
+        nftw(c->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    free(c->dir);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->changed);
+    free(c);
+}
+
+void pl_pch_counts(const struct pl_pch_cache *c, size_t *used, size_t *built)
+{
+    *used = c ? c->used : 0;
+    *built = c ? c->built : 0;
+}
+
+/* ---- which files fit ---- */
+
+static size_t skip_line(const char *t, size_t i, size_t len)
+{
+    while (i < len && t[i] != '\n')
+        i++;
+    return i < len ? i + 1 : i;
+}
+
+size_t pl_pch_prefix(const char *t, size_t len, struct pl_strbuf *directives)
+{
+    size_t i = 0;
+    while (i < len) {
+        char c = t[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+            i++;
+        } else if (c == '/' && i + 1 < len && t[i + 1] == '/') {
+            i = skip_line(t, i, len);
+        } else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
+            const char *end = memmem(t + i + 2, len - i - 2, "*/", 2);
+            if (!end)
+                return 0;
+            i = (size_t)(end - t) + 2;
+        } else if (c == '#') {
+            size_t j = i + 1;
+            while (j < len && (t[j] == ' ' || t[j] == '\t'))
+                j++;
+            size_t line_end = skip_line(t, j, len);
+            /* no line continuations: keep the scanner simple */
+            for (size_t k = j; k + 1 < line_end; k++)
+                if (t[k] == '\\' && (t[k + 1] == '\n' || t[k + 1] == '\r'))
+                    return 0;
+            /* the directive, without comments after it on the line */
+            size_t text_end = line_end;
+            while (text_end > i && (t[text_end - 1] == '\n' || t[text_end - 1] == '\r'))
+                text_end--;
+            const char *comment = memmem(t + i, text_end - i, "//", 2);
+            if (comment)
+                text_end = (size_t)(comment - t);
+            if (memmem(t + i, text_end - i, "/*", 2))
+                return 0; /* a comment inside: keep it simple */
+            if (len - j >= 6 && strncmp(t + j, "define", 6) == 0) {
+                pl_strbuf_addf(directives, "%.*s\n", (int)(text_end - i), t + i);
+                i = line_end;
+                continue;
+            }
+            if (len - j < 7 || strncmp(t + j, "include", 7) != 0)
+                return 0;
+            j += 7;
+            while (j < len && (t[j] == ' ' || t[j] == '\t'))
+                j++;
+            if (j >= len || (t[j] != '<' && t[j] != '"'))
+                return 0;
+            char close = t[j] == '<' ? '>' : '"';
+            size_t name = j + 1, k = name;
+            while (k < line_end && t[k] != close)
+                k++;
+            if (k >= line_end)
+                return 0;
+            if (close == '"' && !(k - name == 8 &&
+                                  strncmp(t + name, "Python.h", 8) == 0))
+                return 0; /* a project header: it changes too often */
+            pl_strbuf_addf(directives, "%.*s\n", (int)(text_end - i), t + i);
+            if (k - name == 8 && strncmp(t + name, "Python.h", 8) == 0)
+                return line_end;
+            i = line_end;
+        } else {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* ---- building ---- */
+
+static void add_dep(CXFile file, CXSourceLocation *stack, unsigned depth,
+                    CXClientData data)
+{
+    (void)stack;
+    (void)depth;
+    struct entry *e = data;
+    CXString name = clang_getFileName(file);
+    const char *s = clang_getCString(name);
+    char *real = s ? realpath(s, NULL) : NULL;
+    if (real)
+        PL_PUSH(e->deps, e->ndeps, e->deps_cap, real);
+    clang_disposeString(name);
+}
+
+/* Write 'text' to 'path' through a temporary file and a rename. */
+static int write_file(const char *path, const char *text, size_t len)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", path, (long)getpid(),
+             (unsigned long)pthread_self());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    bool ok = fwrite(text, 1, len, f) == len;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static bool read_deps(struct entry *e, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        if (*line)
+            PL_PUSH(e->deps, e->ndeps, e->deps_cap, pl_xstrdup(line));
+    }
+    free(line);
+    fclose(f);
+    return e->ndeps > 0;
+}
+
+/* Whether the PCH on disk is newer than every header it holds. */
+static bool still_fresh(const struct entry *e)
+{
+    struct stat pch;
+    if (stat(e->pch, &pch) != 0)
+        return false;
+    for (size_t i = 0; i < e->ndeps; i++) {
+        struct stat st;
+        if (stat(e->deps[i], &st) != 0 || st.st_mtime > pch.st_mtime ||
+            (st.st_mtime == pch.st_mtime &&
+             st.st_mtim.tv_nsec > pch.st_mtim.tv_nsec))
+            return false;
+    }
+    return true;
+}
+
+/* Make the PCH of 'e' (or find an earlier run's, still fresh): 1 built,
+ * 2 found, 0 failed. */
+static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
+                  const char *prefix, size_t prefix_len,
+                  const char *const *args, int nargs)
+{
+    char header[4200], deps_path[4200], tmp[4300];
+    snprintf(header, sizeof header, "%s/%s.h", c->dir, e->key);
+    snprintf(deps_path, sizeof deps_path, "%s/%s.deps", c->dir, e->key);
+    if (read_deps(e, deps_path) && still_fresh(e))
+        return 2; /* an earlier run's */
+    for (size_t k = 0; k < e->ndeps; k++)
+        free(e->deps[k]);
+    e->ndeps = 0;
+    if (write_file(header, prefix, prefix_len) < 0)
+        return 0;
+    const char **all = pl_xcalloc((size_t)nargs + 2, sizeof *all);
+    for (int i = 0; i < nargs; i++)
+        all[i] = args[i];
+    all[nargs] = "-x";
+    all[nargs + 1] = "c-header";
+    CXTranslationUnit tu = NULL;
+    enum CXErrorCode code = clang_parseTranslationUnit2(
+        index, header, all, nargs + 2, NULL, 0,
+        CXTranslationUnit_ForSerialization | CXTranslationUnit_Incomplete, &tu);
+    free(all);
+    if (code != CXError_Success || !tu)
+        return 0;
+    bool ok = true;
+    for (unsigned i = 0, n = clang_getNumDiagnostics(tu); i < n && ok; i++) {
+        CXDiagnostic d = clang_getDiagnostic(tu, i);
+        ok = clang_getDiagnosticSeverity(d) < CXDiagnostic_Error;
+        clang_disposeDiagnostic(d);
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", e->pch, (long)getpid(),
+             (unsigned long)pthread_self());
+    if (ok)
+        ok = clang_saveTranslationUnit(tu, tmp, clang_defaultSaveOptions(tu)) ==
+                 CXSaveError_None;
+    if (ok)
+        clang_getInclusions(tu, add_dep, e);
+    clang_disposeTranslationUnit(tu);
+    if (ok) {
+        struct pl_strbuf sb;
+        pl_strbuf_init(&sb);
+        for (size_t k = 0; k < e->ndeps; k++)
+            pl_strbuf_addf(&sb, "%s\n", e->deps[k]);
+        ok = rename(tmp, e->pch) == 0 &&
+             write_file(deps_path, pl_strbuf_str(&sb), sb.len) == 0;
+        pl_strbuf_release(&sb);
+    }
+    if (!ok)
+        unlink(tmp);
+    return ok ? 1 : 0;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    return pl_hash_bytes(h, s, strlen(s) + 1);
+}
+
+const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
+                       const char *path, const char *const *args, int nargs,
+                       char *const **deps, size_t *ndeps)
+{
+    if (!c)
+        return NULL;
+    /* the file's head */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char head[65536];
+    ssize_t n = read(fd, head, sizeof head - 1);
+    close(fd);
+    if (n <= 0)
+        return NULL;
+    struct pl_strbuf directives;
+    pl_strbuf_init(&directives);
+    if (!pl_pch_prefix(head, (size_t)n, &directives)) {
+        pl_strbuf_release(&directives);
+        return NULL;
+    }
+    CXString version = clang_getClangVersion();
+    uint64_t h = hash_str(PL_HASH_SEED, clang_getCString(version));
+    clang_disposeString(version);
+    for (int i = 0; i < nargs; i++)
+        h = hash_str(h, args[i]);
+    h = hash_str(h, pl_strbuf_str(&directives));
+    char key[17];
+    snprintf(key, sizeof key, "%016llx", (unsigned long long)h);
+
+    pthread_mutex_lock(&c->lock);
+    struct entry *e = NULL;
+    for (size_t i = 0; i < c->len && !e; i++)
+        if (strcmp(c->entries[i]->key, key) == 0)
+            e = c->entries[i];
+    if (!e) {
+        e = pl_xcalloc(1, sizeof *e);
+        memcpy(e->key, key, sizeof key);
+        e->state = BUILDING;
+        char pch[4200];
+        snprintf(pch, sizeof pch, "%s/%s.pch", c->dir, key);
+        e->pch = pl_xstrdup(pch);
+        PL_PUSH(c->entries, c->len, c->cap, e);
+        pthread_mutex_unlock(&c->lock);
+        int made = build(c, e, index, pl_strbuf_str(&directives),
+                         directives.len, args, nargs);
+        pthread_mutex_lock(&c->lock);
+        e->state = made ? READY : FAILED;
+        c->built += made == 1;
+        pthread_cond_broadcast(&c->changed);
+    }
+    while (e->state == BUILDING)
+        pthread_cond_wait(&c->changed, &c->lock);
+    const char *result = NULL;
+    if (e->state == READY) {
+        result = e->pch;
+        *deps = e->deps;
+        *ndeps = e->ndeps;
+        c->used++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    pl_strbuf_release(&directives);
+    return result;
+}
+
+void pl_pch_reject(struct pl_pch_cache *c, const char *pch)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->len; i++) {
+        struct entry *e = c->entries[i];
+        if (strcmp(e->pch, pch) == 0 && e->state == READY) {
+            e->state = FAILED;
+            unlink(e->pch);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# tests/e2e/pch.sh - the precompiled Python.h: files whose text before
+# '#include <Python.h>' is comments, #defines and system #includes share
+# one PCH per (arguments, directives), kept in the store's pch/ directory
+# and reused by the next run; the findings are the same as without it
+# (--no-pch, PYMEM_LINT_NO_PCH=1); a file that includes a project header
+# first is parsed plainly; when Python.h changes the PCH is built again,
+# the cached results of the files that include it are not reused, and the
+# new header is what the analysis sees.
+# Usage: pch.sh PYMEM_LINT
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.bash
+source "$(dirname "$0")/lib.bash"
+e2e_init "$@"
+cd "$TMP"
+unset PYMEM_LINT_NO_PCH PYMEM_LINT_NO_CACHE
+mkdir -p proj/inc proj/src
+# a small stand-in for Python.h, so that the test can change it
+cat > proj/inc/Python.h <<'H'
+#ifndef FAKE_PYTHON_H
+#define FAKE_PYTHON_H
+#include <stddef.h>
+void *PyMem_Malloc(size_t n);
+void PyMem_Free(void *p);
+void PyObject_Free(void *p);
+#define LEAK_IT 1
+#endif
+H
+for name in a b c; do
+    cat > proj/src/$name.c <<C
+/* $name.c: a comment before the includes does not matter */
+#define PY_SSIZE_T_CLEAN // nor does one after a directive
+#include <string.h>
+#include <Python.h>
+
+int $name(void)
+{
+    char *p = PyMem_Malloc(8);
+    if (p == NULL)
+        return -1;
+#if LEAK_IT
+    return 0;
+#else
+    PyMem_Free(p);
+    return 0;
+#endif
+}
+C
+done
+cat > proj/src/local.h <<'H'
+#define LOCAL 1
+H
+cat > proj/src/d.c <<'C'
+#include "local.h"
+#include <Python.h>
+
+void d(void)
+{
+    char *p = PyMem_Malloc(8);
+    PyObject_Free(p);
+}
+C
+absproj=$(cd proj && pwd -P)
+{
+    echo '['
+    for name in a b c d; do
+        sep=,; [ $name = d ] && sep=
+        echo "{\"directory\": \"$absproj\", \"command\": \"cc -I$absproj/inc -c src/$name.c\", \"file\": \"$absproj/src/$name.c\"}$sep"
+    done
+    echo ']'
+} > proj/compile_commands.json
+cd proj
+git init -q .
+
+run --no-color --stats -j 2 src
+expect_rc 1
+expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 1 built$'
+cp "$TMP/.out" "$TMP/with-pch.txt"
+if [ "$(grep -c 'warning: .*\[PML006\]' "$TMP/with-pch.txt")" = 3 ] &&
+    grep -q 'src/d.c:.*\[PML002\]' "$TMP/with-pch.txt"; then
+    pass
+else
+    fail "expected three leaks and d.c's PML002"
+fi
+if compgen -G ".pymem-lint/pch/*.pch" >/dev/null && compgen -G ".pymem-lint/pch/*.deps" >/dev/null; then
+    pass
+else
+    fail "no PCH kept in .pymem-lint/pch"
+fi
+# the same findings without it
+run --no-color --no-cache --no-pch src
+if cmp -s "$TMP/.out" "$TMP/with-pch.txt"; then pass; else fail "--no-pch found something else"; fi
+PYMEM_LINT_NO_PCH=1 run --no-color --no-cache --stats src
+expect_err '^pymem-lint: stats: 0 parses with a precompiled Python.h, 0 built$'
+# the next run: results from the store; with no cache, the kept PCH
+run --no-color --stats src
+expect_err '^pymem-lint: stats: 4 of 4 files from the cache$'
+run --no-color --stats --no-cache src # no store: a PCH for this run only
+expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 1 built$'
+run --no-color --stats --db .pymem-lint/other.db src
+expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 0 built$'
+
+# Python.h changes: the PCH is rebuilt, the files are analyzed again
+sleep 1 # mtime granularity
+sed -i 's/#define LEAK_IT 1/#define LEAK_IT 0/' inc/Python.h
+run --no-color --stats src
+expect_err '^pymem-lint: stats: 0 of 4 files from the cache$'
+expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 1 built$'
+if grep -q 'PML006' "$TMP/.out"; then fail "the old Python.h was used"; else pass; fi
+expect_out 'src/d.c:.*\[PML002\]'
+e2e_finish

@@ -1,0 +1,82 @@
+/*
+ * tests/unit/test-pch.c - which files a precompiled Python.h can stand
+ * in for: the text before '#include <Python.h>' must be comments,
+ * #defines and system #includes; the directives (without comments) are
+ * what the PCH is built from and keyed by.
+ */
+#include "../../analyzer/pch.h"
+#include "../../analyzer/util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* The directives of 'text''s prefix, or NULL when it does not fit. */
+static char *prefix_of(const char *text)
+{
+    struct pl_strbuf sb;
+    pl_strbuf_init(&sb);
+    size_t n = pl_pch_prefix(text, strlen(text), &sb);
+    char *out = n ? pl_xstrdup(pl_strbuf_str(&sb)) : NULL;
+    pl_strbuf_release(&sb);
+    return out;
+}
+
+static void expect_prefix(const char *text, const char *want)
+{
+    char *got = prefix_of(text);
+    if (want) {
+        assert_non_null(got);
+        assert_string_equal(got, want);
+    } else {
+        assert_null(got);
+    }
+    free(got);
+}
+
+static void test_fits(void **state)
+{
+    (void)state;
+    expect_prefix("#include <Python.h>\nint x;\n", "#include <Python.h>\n");
+    expect_prefix("#include \"Python.h\"\n", "#include \"Python.h\"\n");
+    expect_prefix("/* mod.c: a module\n * over lines */\n"
+                  "#define PY_SSIZE_T_CLEAN  // sizes are Py_ssize_t\n"
+                  "#include <Python.h>\n#include \"local.h\"\n",
+                  "#define PY_SSIZE_T_CLEAN  \n#include <Python.h>\n");
+    expect_prefix("// one\n\n  #  include <stdio.h>\n#include <Python.h>\n",
+                  "#  include <stdio.h>\n#include <Python.h>\n");
+    /* the same directives, other comments: the same PCH */
+    char *a = prefix_of("/* a */\n#define PY_SSIZE_T_CLEAN\n#include <Python.h>\n");
+    char *b = prefix_of("// b\n#define PY_SSIZE_T_CLEAN\n\n#include <Python.h>\n");
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+static void test_does_not_fit(void **state)
+{
+    (void)state;
+    expect_prefix("", NULL);
+    expect_prefix("int x;\n#include <Python.h>\n", NULL);
+    expect_prefix("#include \"local.h\"\n#include <Python.h>\n", NULL);
+    expect_prefix("#ifndef X\n#include <Python.h>\n#endif\n", NULL);
+    expect_prefix("#define LONG \\\n  1\n#include <Python.h>\n", NULL);
+    expect_prefix("/* never closed\n#include <Python.h>\n", NULL);
+    expect_prefix("#include <stdio.h>\nint main(void) { return 0; }\n", NULL);
+    expect_prefix("#include <Python.h /* odd */\n", NULL);
+    expect_prefix("#define A /* c */ 1\n#include <Python.h>\n", NULL);
+    expect_prefix("#include <PythonX.h>\n", NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fits),
+        cmocka_unit_test(test_does_not_fit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -5,6 +5,7 @@
  */
 #include "facing.h"
 #include "frontend.h"
+#include "pch.h"
 #include "lower.h"
 
 #include <stdio.h>
@@ -48,6 +49,9 @@ static int source_index(struct lowering *lw, CXFile file, CXCursor c)
     for (size_t i = 0; i < unit->nsources; i++)
         if (clang_File_isEqual(lw->files[i], file))
             return (int)i;
+    for (size_t i = 0; i < lw->nignored; i++)
+        if (clang_File_isEqual(lw->ignored[i], file))
+            return -1;
     if (clang_Location_isInSystemHeader(clang_getCursorLocation(c)))
         return -1;
     CXString name = clang_getFileName(file);
@@ -57,6 +61,15 @@ static int source_index(struct lowering *lw, CXFile file, CXCursor c)
     clang_disposeString(name);
     if (!c_file)
         return -1;
+    /* an included .c file (a unity build) is analyzed when it mentions
+       the Python API at all: a bundled C library (python-zstandard's
+       zstd.c, 1,300 functions) cannot misuse it */
+    size_t size = 0;
+    const char *text = clang_getFileContents(lw->tu, file, &size);
+    if (!text || !memmem(text, size, "Py", 2)) {
+        PL_PUSH(lw->ignored, lw->nignored, lw->ignored_cap, file);
+        return -1;
+    }
     pl_grow((void **)&unit->sources, &lw->sources_cap, unit->nsources + 1,
             sizeof *unit->sources);
     pl_grow((void **)&lw->files, &lw->files_cap, unit->nsources + 1,
@@ -64,8 +77,6 @@ static int source_index(struct lowering *lw, CXFile file, CXCursor c)
     struct pl_source *src = &unit->sources[unit->nsources];
     memset(src, 0, sizeof *src);
     src->path = shown_path(lw, file);
-    size_t size = 0;
-    const char *text = clang_getFileContents(lw->tu, file, &size);
     if (text)
         split_lines(unit, src, text, size);
     lw->files[unit->nsources] = file;
@@ -286,6 +297,7 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
     pl_unit_mark_python_facing(unit);
     count_errors(&lw);
     free(lw.files);
+    free(lw.ignored);
     clang_disposeTranslationUnit(tu);
     return 0;
 }
@@ -309,14 +321,43 @@ int pl_unit_parse_pch(struct pl_unit *unit, CXIndex index, const char *path,
                       const char *display_path, const char *const *args,
                       int nargs, const char *pch)
 {
-    const char **all = pl_xcalloc((size_t)nargs + 2, sizeof *all);
-    all[0] = "-include-pch";
-    all[1] = pch;
-    for (int i = 0; i < nargs; i++)
-        all[i + 2] = args[i];
-    int rc = parse_common(unit, index, path, display_path, all, nargs + 2,
-                          NULL, true);
-    free(all);
+    /* the text with its prefix blanked: the PCH holds those directives,
+       and a header without include guards must not be read twice */
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -2;
+    struct pl_strbuf text;
+    pl_strbuf_init(&text);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        pl_grow((void **)&text.text, &text.cap, text.len + n + 1, 1);
+        memcpy(text.text + text.len, buf, n);
+        text.len += n;
+        text.text[text.len] = '\0';
+    }
+    bool read_ok = !ferror(f);
+    fclose(f);
+    struct pl_strbuf directives;
+    pl_strbuf_init(&directives);
+    size_t prefix = read_ok && text.len
+                        ? pl_pch_prefix(text.text, text.len, &directives,
+                                        text.text)
+                        : 0;
+    pl_strbuf_release(&directives);
+    int rc = -2;
+    if (prefix) {
+        const char **all = pl_xcalloc((size_t)nargs + 2, sizeof *all);
+        all[0] = "-include-pch";
+        all[1] = pch;
+        for (int i = 0; i < nargs; i++)
+            all[i + 2] = args[i];
+        struct CXUnsavedFile file = {path, text.text, (unsigned long)text.len};
+        rc = parse_common(unit, index, path, display_path, all, nargs + 2,
+                          &file, true);
+        free(all);
+    }
+    pl_strbuf_release(&text);
     return rc;
 }
 

@@ -16,6 +16,8 @@ struct lowering {
     size_t files_cap, sources_cap;
     size_t funcs_cap;
     unsigned current_source;  /* source of the function being visited */
+    CXFile *ignored;          /* included .c files not analyzed */
+    size_t nignored, ignored_cap;
     unsigned depth;           /* nesting of the node being lowered */
 };
 

@@ -111,68 +111,74 @@ static size_t skip_line(const char *t, size_t i, size_t len)
     return i < len ? i + 1 : i;
 }
 
-size_t pl_pch_prefix(const char *t, size_t len, struct pl_strbuf *directives)
+size_t pl_pch_prefix(const char *t, size_t len, struct pl_strbuf *directives,
+                     char *blanked)
 {
-    size_t i = 0;
+    size_t i = 0, end = 0, includes = 0;
     while (i < len) {
         char c = t[i];
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
             i++;
-        } else if (c == '/' && i + 1 < len && t[i + 1] == '/') {
-            i = skip_line(t, i, len);
-        } else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
-            const char *end = memmem(t + i + 2, len - i - 2, "*/", 2);
-            if (!end)
-                return 0;
-            i = (size_t)(end - t) + 2;
-        } else if (c == '#') {
-            size_t j = i + 1;
-            while (j < len && (t[j] == ' ' || t[j] == '\t'))
-                j++;
-            size_t line_end = skip_line(t, j, len);
-            /* no line continuations: keep the scanner simple */
-            for (size_t k = j; k + 1 < line_end; k++)
-                if (t[k] == '\\' && (t[k + 1] == '\n' || t[k + 1] == '\r'))
-                    return 0;
-            /* the directive, without comments after it on the line */
-            size_t text_end = line_end;
-            while (text_end > i && (t[text_end - 1] == '\n' || t[text_end - 1] == '\r'))
-                text_end--;
-            const char *comment = memmem(t + i, text_end - i, "//", 2);
-            if (comment)
-                text_end = (size_t)(comment - t);
-            if (memmem(t + i, text_end - i, "/*", 2))
-                return 0; /* a comment inside: keep it simple */
-            if (len - j >= 6 && strncmp(t + j, "define", 6) == 0) {
-                pl_strbuf_addf(directives, "%.*s\n", (int)(text_end - i), t + i);
-                i = line_end;
-                continue;
-            }
-            if (len - j < 7 || strncmp(t + j, "include", 7) != 0)
-                return 0;
-            j += 7;
-            while (j < len && (t[j] == ' ' || t[j] == '\t'))
-                j++;
-            if (j >= len || (t[j] != '<' && t[j] != '"'))
-                return 0;
-            char close = t[j] == '<' ? '>' : '"';
-            size_t name = j + 1, k = name;
-            while (k < line_end && t[k] != close)
-                k++;
-            if (k >= line_end)
-                return 0;
-            if (close == '"' && !(k - name == 8 &&
-                                  strncmp(t + name, "Python.h", 8) == 0))
-                return 0; /* a project header: it changes too often */
-            pl_strbuf_addf(directives, "%.*s\n", (int)(text_end - i), t + i);
-            if (k - name == 8 && strncmp(t + name, "Python.h", 8) == 0)
-                return line_end;
-            i = line_end;
-        } else {
-            return 0;
+            continue;
         }
+        if (c == '/' && i + 1 < len && t[i + 1] == '/') {
+            i = skip_line(t, i, len);
+            continue;
+        }
+        if (c == '/' && i + 1 < len && t[i + 1] == '*') {
+            const char *close = memmem(t + i + 2, len - i - 2, "*/", 2);
+            if (!close)
+                break;
+            i = (size_t)(close - t) + 2;
+            continue;
+        }
+        if (c != '#')
+            break; /* code: the prefix ends */
+        size_t j = i + 1;
+        while (j < len && (t[j] == ' ' || t[j] == '\t'))
+            j++;
+        size_t line_end = skip_line(t, j, len);
+        /* no line continuations: keep the scanner simple */
+        bool continued = false;
+        for (size_t k = j; k + 1 < line_end; k++)
+            continued |= t[k] == '\\' && (t[k + 1] == '\n' || t[k + 1] == '\r');
+        /* the directive, without a // comment after it */
+        size_t text_end = line_end;
+        while (text_end > i && (t[text_end - 1] == '\n' || t[text_end - 1] == '\r'))
+            text_end--;
+        const char *comment = memmem(t + i, text_end - i, "//", 2);
+        if (comment)
+            text_end = (size_t)(comment - t);
+        if (continued || memmem(t + i, text_end - i, "/*", 2))
+            break;
+        bool is_define = len - j >= 6 && strncmp(t + j, "define", 6) == 0;
+        bool python_h = false;
+        if (!is_define) {
+            if (len - j < 7 || strncmp(t + j, "include", 7) != 0)
+                break; /* #if, #pragma, ...: the prefix ends */
+            size_t k = j + 7;
+            while (k < len && (t[k] == ' ' || t[k] == '\t'))
+                k++;
+            if (k >= len || (t[k] != '<' && t[k] != '"'))
+                break;
+            char close = t[k] == '<' ? '>' : '"';
+            size_t name = k + 1, m = name;
+            while (m < line_end && t[m] != close)
+                m++;
+            if (m >= line_end)
+                break;
+            python_h = m - name == 8 && strncmp(t + name, "Python.h", 8) == 0;
+            includes++;
+        }
+        pl_strbuf_addf(directives, "%.*s\n", (int)(text_end - i), t + i);
+        if (blanked)
+            memset(blanked + i, ' ', text_end - i);
+        end = line_end;
+        i = line_end;
+        if (python_h)
+            break; /* what follows differs from file to file */
     }
-    return 0;
+    return includes ? end : 0;
 }
 
 /* ---- building ---- */
@@ -248,7 +254,7 @@ static bool still_fresh(const struct entry *e)
  * 2 found, 0 failed. */
 static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
                   const char *prefix, size_t prefix_len,
-                  const char *const *args, int nargs)
+                  const char *const *args, int nargs, const char *quote_dir)
 {
     char header[4200], deps_path[4200], tmp[4300];
     snprintf(header, sizeof header, "%s/%s.h", c->dir, e->key);
@@ -260,20 +266,25 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     e->ndeps = 0;
     if (write_file(header, prefix, prefix_len) < 0)
         return 0;
-    const char **all = pl_xcalloc((size_t)nargs + 2, sizeof *all);
+    const char **all = pl_xcalloc((size_t)nargs + 4, sizeof *all);
+    int n = 0;
+    if (quote_dir) {
+        all[n++] = "-iquote";
+        all[n++] = quote_dir;
+    }
     for (int i = 0; i < nargs; i++)
-        all[i] = args[i];
-    all[nargs] = "-x";
-    all[nargs + 1] = "c-header";
+        all[n++] = args[i];
+    all[n++] = "-x";
+    all[n++] = "c-header";
     CXTranslationUnit tu = NULL;
     enum CXErrorCode code = clang_parseTranslationUnit2(
-        index, header, all, nargs + 2, NULL, 0,
+        index, header, all, n, NULL, 0,
         CXTranslationUnit_ForSerialization | CXTranslationUnit_Incomplete, &tu);
     free(all);
     if (code != CXError_Success || !tu)
         return 0;
     bool ok = true;
-    for (unsigned i = 0, n = clang_getNumDiagnostics(tu); i < n && ok; i++) {
+    for (unsigned i = 0, nd = clang_getNumDiagnostics(tu); i < nd && ok; i++) {
         CXDiagnostic d = clang_getDiagnostic(tu, i);
         ok = clang_getDiagnosticSeverity(d) < CXDiagnostic_Error;
         clang_disposeDiagnostic(d);
@@ -322,7 +333,7 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
         return NULL;
     struct pl_strbuf directives;
     pl_strbuf_init(&directives);
-    if (!pl_pch_prefix(head, (size_t)n, &directives)) {
+    if (!pl_pch_prefix(head, (size_t)n, &directives, NULL)) {
         pl_strbuf_release(&directives);
         return NULL;
     }
@@ -332,6 +343,18 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
     for (int i = 0; i < nargs; i++)
         h = hash_str(h, args[i]);
     h = hash_str(h, pl_strbuf_str(&directives));
+    /* "header.h" is looked up next to the file first: the PCH, built
+       elsewhere, is told where that is */
+    char *quote_dir = NULL;
+    if (strchr(pl_strbuf_str(&directives), '"')) {
+        quote_dir = pl_xstrdup(path);
+        char *slash = strrchr(quote_dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            strcpy(quote_dir, ".");
+        h = hash_str(h, quote_dir);
+    }
     char key[17];
     snprintf(key, sizeof key, "%016llx", (unsigned long long)h);
 
@@ -350,7 +373,7 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
         PL_PUSH(c->entries, c->len, c->cap, e);
         pthread_mutex_unlock(&c->lock);
         int made = build(c, e, index, pl_strbuf_str(&directives),
-                         directives.len, args, nargs);
+                         directives.len, args, nargs, quote_dir);
         pthread_mutex_lock(&c->lock);
         e->state = made ? READY : FAILED;
         c->built += made == 1;
@@ -367,6 +390,7 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
     }
     pthread_mutex_unlock(&c->lock);
     pl_strbuf_release(&directives);
+    free(quote_dir);
     return result;
 }
 

@@ -1,10 +1,11 @@
 /*
  * analyzer/pch.h - a precompiled Python.h shared by the files of a run and
  * across runs. Every extension file starts by including Python.h, which
- * dominates its parse time; a file whose text before '#include
- * <Python.h>' is only comments, #defines and system #includes is parsed
- * with '-include-pch' of a PCH built (by libclang itself, so its version
- * always fits) from exactly that prefix and the file's compile arguments.
+ * dominates its parse time; a file that starts with #defines and
+ * #includes (of Python.h, or of a project header that includes it) is
+ * parsed with '-include-pch' of a PCH built (by libclang itself, so its
+ * version always fits) from exactly those directives and the file's
+ * compile arguments, the directives blanked out of the text it parses.
  * PCHs live in the store's directory (pch/), keyed by libclang's version,
  * the arguments and the prefix; a file that does not fit, or a PCH that
  * libclang rejects (a header changed), falls back to a plain parse.
@@ -37,14 +38,18 @@ const char *pl_pch_for(struct pl_pch_cache *cache, CXIndex index,
 /* The PCH at 'pch' was rejected by libclang: do not use it again. */
 void pl_pch_reject(struct pl_pch_cache *cache, const char *pch);
 
-/* The prefix of 'text' that a PCH can stand for: comments, #defines and
- * system #includes up to and including the line that includes Python.h.
- * Appends its directives (one a line, without comments) to 'directives'
- * and returns the prefix's length, or 0 when the text does not start that
- * way. */
+/*
+ * The prefix of 'text' that a PCH can stand for: its leading comments,
+ * #defines and #includes (at least one), up to and including the line
+ * that includes Python.h when there is one. Appends the directives (one a
+ * line, without comments) to 'directives' and returns the prefix's
+ * length, or 0 when there is none. With 'blanked' (a copy of 'text'),
+ * the directives are overwritten with spaces there: the PCH stands for
+ * them, and lines and comments stay where they were.
+ */
 struct pl_strbuf;
 size_t pl_pch_prefix(const char *text, size_t len,
-                     struct pl_strbuf *directives);
+                     struct pl_strbuf *directives, char *blanked);
 
 /* How many files used a PCH, and PCHs built, in this process. */
 void pl_pch_counts(const struct pl_pch_cache *cache, size_t *used,

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# tests/e2e/pch.sh - the precompiled Python.h: files whose text before
-# '#include <Python.h>' is comments, #defines and system #includes share
+# tests/e2e/pch.sh - the precompiled Python.h: files whose text up to
+# '#include <Python.h>' is comments, #defines and #includes share
 # one PCH per (arguments, directives), kept in the store's pch/ directory
 # and reused by the next run; the findings are the same as without it
-# (--no-pch, PYMEM_LINT_NO_PCH=1); a file that includes a project header
-# first is parsed plainly; when Python.h changes the PCH is built again,
+# (--no-pch, PYMEM_LINT_NO_PCH=1); a file with a conditional before its
+# includes is parsed plainly; when Python.h changes the PCH is built again,
 # the cached results of the files that include it are not reused, and the
 # new header is what the analysis sees.
 # Usage: pch.sh PYMEM_LINT
@@ -51,7 +51,9 @@ cat > proj/src/local.h <<'H'
 #define LOCAL 1
 H
 cat > proj/src/d.c <<'C'
+#if 1 /* a conditional before the includes: no PCH */
 #include "local.h"
+#endif
 #include <Python.h>
 
 void d(void)
@@ -60,11 +62,27 @@ void d(void)
     PyObject_Free(p);
 }
 C
+# a header without include guards in the prefix: read once, not twice
+cat > proj/src/noguard.h <<'H'
+struct point { int x, y; };
+H
+cat > proj/src/e.c <<'C'
+#include "noguard.h"
+#include <Python.h>
+
+int e(struct point *p)
+{
+    char *q = PyMem_Malloc(8);
+    if (q == NULL)
+        return -1;
+    return p->x;
+}
+C
 absproj=$(cd proj && pwd -P)
 {
     echo '['
-    for name in a b c d; do
-        sep=,; [ $name = d ] && sep=
+    for name in a b c d e; do
+        sep=,; [ $name = e ] && sep=
         echo "{\"directory\": \"$absproj\", \"command\": \"cc -I$absproj/inc -c src/$name.c\", \"file\": \"$absproj/src/$name.c\"}$sep"
     done
     echo ']'
@@ -74,9 +92,9 @@ git init -q .
 
 run --no-color --stats -j 2 src
 expect_rc 1
-expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 1 built$'
+expect_err '^pymem-lint: stats: 4 parses with a precompiled Python.h, 2 built$'
 cp "$TMP/.out" "$TMP/with-pch.txt"
-if [ "$(grep -c 'warning: .*\[PML006\]' "$TMP/with-pch.txt")" = 3 ] &&
+if [ "$(grep -c 'warning: .*\[PML006\]' "$TMP/with-pch.txt")" = 4 ] &&
     grep -q 'src/d.c:.*\[PML002\]' "$TMP/with-pch.txt"; then
     pass
 else
@@ -94,18 +112,18 @@ PYMEM_LINT_NO_PCH=1 run --no-color --no-cache --stats src
 expect_err '^pymem-lint: stats: 0 parses with a precompiled Python.h, 0 built$'
 # the next run: results from the store; with no cache, the kept PCH
 run --no-color --stats src
-expect_err '^pymem-lint: stats: 4 of 4 files from the cache$'
+expect_err '^pymem-lint: stats: 5 of 5 files from the cache$'
 run --no-color --stats --no-cache src # no store: a PCH for this run only
-expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 1 built$'
+expect_err '^pymem-lint: stats: 4 parses with a precompiled Python.h, 2 built$'
 run --no-color --stats --db .pymem-lint/other.db src
-expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 0 built$'
+expect_err '^pymem-lint: stats: 4 parses with a precompiled Python.h, 0 built$'
 
 # Python.h changes: the PCH is rebuilt, the files are analyzed again
 sleep 1 # mtime granularity
 sed -i 's/#define LEAK_IT 1/#define LEAK_IT 0/' inc/Python.h
 run --no-color --stats src
-expect_err '^pymem-lint: stats: 0 of 4 files from the cache$'
-expect_err '^pymem-lint: stats: 3 parses with a precompiled Python.h, 1 built$'
-if grep -q 'PML006' "$TMP/.out"; then fail "the old Python.h was used"; else pass; fi
+expect_err '^pymem-lint: stats: 0 of 5 files from the cache$'
+expect_err '^pymem-lint: stats: 4 parses with a precompiled Python.h, 2 built$'
+if [ "$(grep -c 'PML006' "$TMP/.out")" = 1 ]; then pass; else fail "the old Python.h was used"; fi
 expect_out 'src/d.c:.*\[PML002\]'
 e2e_finish

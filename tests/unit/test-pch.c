@@ -1,7 +1,7 @@
 /*
  * tests/unit/test-pch.c - which files a precompiled Python.h can stand
  * in for: the text before '#include <Python.h>' must be comments,
- * #defines and system #includes; the directives (without comments) are
+ * #defines and #includes; the directives (without comments) are
  * what the PCH is built from and keyed by.
  */
 #include "../../analyzer/pch.h"
@@ -20,7 +20,7 @@ static char *prefix_of(const char *text)
 {
     struct pl_strbuf sb;
     pl_strbuf_init(&sb);
-    size_t n = pl_pch_prefix(text, strlen(text), &sb);
+    size_t n = pl_pch_prefix(text, strlen(text), &sb, NULL);
     char *out = n ? pl_xstrdup(pl_strbuf_str(&sb)) : NULL;
     pl_strbuf_release(&sb);
     return out;
@@ -43,6 +43,9 @@ static void test_fits(void **state)
     (void)state;
     expect_prefix("#include <Python.h>\nint x;\n", "#include <Python.h>\n");
     expect_prefix("#include \"Python.h\"\n", "#include \"Python.h\"\n");
+    /* a project header first: its directory is looked in by the PCH */
+    expect_prefix("#include \"local.h\"\n#include <Python.h>\n",
+                  "#include \"local.h\"\n#include <Python.h>\n");
     expect_prefix("/* mod.c: a module\n * over lines */\n"
                   "#define PY_SSIZE_T_CLEAN  // sizes are Py_ssize_t\n"
                   "#include <Python.h>\n#include \"local.h\"\n",
@@ -57,19 +60,46 @@ static void test_fits(void **state)
     free(b);
 }
 
+static void test_other_headers(void **state)
+{
+    (void)state;
+    /* leading includes without Python.h: a project header may include it */
+    expect_prefix("#include <stdio.h>\nint main(void) { return 0; }\n",
+                  "#include <stdio.h>\n");
+    expect_prefix("#include \"mod.h\"\n#ifdef X\n#include <Python.h>\n#endif\n",
+                  "#include \"mod.h\"\n");
+    /* only #defines: nothing worth precompiling */
+    expect_prefix("#define A 1\nint a = A;\n", NULL);
+}
+
+static void test_blanked(void **state)
+{
+    (void)state;
+    const char *text = "/* top */\n#define PY_SSIZE_T_CLEAN // why\n"
+                       "#include <Python.h>\nint x;\n";
+    char *blanked = pl_xstrdup(text);
+    struct pl_strbuf sb;
+    pl_strbuf_init(&sb);
+    size_t n = pl_pch_prefix(text, strlen(text), &sb, blanked);
+    assert_int_equal(n, strlen("/* top */\n#define PY_SSIZE_T_CLEAN // why\n"
+                               "#include <Python.h>\n"));
+    /* the directives are spaces; comments, newlines and code stay */
+    assert_string_equal(blanked, "/* top */\n                         // why\n"
+                                 "                   \nint x;\n");
+    pl_strbuf_release(&sb);
+    free(blanked);
+}
+
 static void test_does_not_fit(void **state)
 {
     (void)state;
     expect_prefix("", NULL);
     expect_prefix("int x;\n#include <Python.h>\n", NULL);
-    expect_prefix("#include \"local.h\"\n#include <Python.h>\n", NULL);
     expect_prefix("#ifndef X\n#include <Python.h>\n#endif\n", NULL);
     expect_prefix("#define LONG \\\n  1\n#include <Python.h>\n", NULL);
     expect_prefix("/* never closed\n#include <Python.h>\n", NULL);
-    expect_prefix("#include <stdio.h>\nint main(void) { return 0; }\n", NULL);
     expect_prefix("#include <Python.h /* odd */\n", NULL);
     expect_prefix("#define A /* c */ 1\n#include <Python.h>\n", NULL);
-    expect_prefix("#include <PythonX.h>\n", NULL);
 }
 
 int main(void)
@@ -77,6 +107,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fits),
         cmocka_unit_test(test_does_not_fit),
+        cmocka_unit_test(test_other_headers),
+        cmocka_unit_test(test_blanked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,10 @@ static void progress_step(struct worker_ctx *w, const struct pl_job *job)
 static void *worker(void *arg)
 {
     struct worker_ctx *w = arg;
-    CXIndex index = clang_createIndex(0, 0);
+    /* declarations from a PCH (Python.h) are not enumerated: only files
+       of the project are lowered, and reading them all back would cost
+       what the PCH saves */
+    CXIndex index = clang_createIndex(1, 0);
     for (;;) {
         pthread_mutex_lock(&w->lock);
         size_t i = w->next++;

@@ -14,12 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum entry_state { BUILDING, READY, FAILED };
+/* WANTED: files asked; a PCH is built when the third one does (a PCH
+ * costs about three plain parses: one for one or two files is a loss) */
+enum entry_state { WANTED, BUILDING, READY, FAILED };
 
 struct entry {
     char key[17];
     enum entry_state state;
     char *pch;            /* path of the .pch */
+    unsigned asked;       /* requests while WANTED */
     char **deps;          /* headers it holds */
     size_t ndeps, deps_cap;
 };
@@ -311,6 +314,35 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     return ok ? 1 : 0;
 }
 
+/* The file's directory when a header it includes in quotes is there (a
+ * quoted #include looks next to the file first; the PCH, built
+ * elsewhere, must be told), else NULL. Heap. */
+static char *quoted_next_to(const char *path, const char *directives)
+{
+    char *dir = pl_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    bool found = false;
+    for (const char *q = strchr(directives, '"'); q && !found;) {
+        const char *end = strchr(q + 1, '"');
+        if (!end)
+            break;
+        char candidate[4200];
+        snprintf(candidate, sizeof candidate, "%s/%.*s", dir,
+                 (int)(end - q - 1), q + 1);
+        found = access(candidate, F_OK) == 0;
+        q = strchr(end + 1, '"');
+    }
+    if (!found) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
 static uint64_t hash_str(uint64_t h, const char *s)
 {
     return pl_hash_bytes(h, s, strlen(s) + 1);
@@ -345,16 +377,9 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
     h = hash_str(h, pl_strbuf_str(&directives));
     /* "header.h" is looked up next to the file first: the PCH, built
        elsewhere, is told where that is */
-    char *quote_dir = NULL;
-    if (strchr(pl_strbuf_str(&directives), '"')) {
-        quote_dir = pl_xstrdup(path);
-        char *slash = strrchr(quote_dir, '/');
-        if (slash)
-            *slash = '\0';
-        else
-            strcpy(quote_dir, ".");
+    char *quote_dir = quoted_next_to(path, pl_strbuf_str(&directives));
+    if (quote_dir)
         h = hash_str(h, quote_dir);
-    }
     char key[17];
     snprintf(key, sizeof key, "%016llx", (unsigned long long)h);
 
@@ -363,21 +388,34 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
     for (size_t i = 0; i < c->len && !e; i++)
         if (strcmp(c->entries[i]->key, key) == 0)
             e = c->entries[i];
-    if (!e) {
+    bool first = !e;
+    if (first) {
         e = pl_xcalloc(1, sizeof *e);
         memcpy(e->key, key, sizeof key);
-        e->state = BUILDING;
+        e->state = WANTED;
         char pch[4200];
         snprintf(pch, sizeof pch, "%s/%s.pch", c->dir, key);
         e->pch = pl_xstrdup(pch);
         PL_PUSH(c->entries, c->len, c->cap, e);
-        pthread_mutex_unlock(&c->lock);
-        int made = build(c, e, index, pl_strbuf_str(&directives),
-                         directives.len, args, nargs, quote_dir);
-        pthread_mutex_lock(&c->lock);
-        e->state = made ? READY : FAILED;
-        c->built += made == 1;
-        pthread_cond_broadcast(&c->changed);
+    }
+    if (e->state == WANTED) {
+        /* an earlier run's PCH is used at once; a new one is built when
+           the third file asks for it */
+        char deps_path[4200];
+        snprintf(deps_path, sizeof deps_path, "%s/%s.deps", c->dir, key);
+        bool on_disk = first && read_deps(e, deps_path) && still_fresh(e);
+        if (on_disk) {
+            e->state = READY;
+        } else if (++e->asked >= 3) {
+            e->state = BUILDING;
+            pthread_mutex_unlock(&c->lock);
+            int made = build(c, e, index, pl_strbuf_str(&directives),
+                             directives.len, args, nargs, quote_dir);
+            pthread_mutex_lock(&c->lock);
+            e->state = made ? READY : FAILED;
+            c->built += made == 1;
+            pthread_cond_broadcast(&c->changed);
+        }
     }
     while (e->state == BUILDING)
         pthread_cond_wait(&c->changed, &c->lock);

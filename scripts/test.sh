@@ -58,7 +58,11 @@ if ! sanitizers_work clang; then
     }
 fi
 if [ -n "$cc" ]; then
-    export ASAN_OPTIONS=detect_leaks=1
+    # use_sigaltstack=0: libclang's LLVM installs its own alternate signal
+    # stack in a thread that saves a PCH (to remove the temporary file on
+    # a signal); ASan would then unmap that stack, which it did not map,
+    # when the thread exits ("unable to unmap", sanitizer_posix.cpp:61)
+    export ASAN_OPTIONS=detect_leaks=1:use_sigaltstack=0
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     check_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER="$cc" \
         -DPL_SANITIZE=address,undefined ||

@@ -150,13 +150,8 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent,
 
 /* ---- translation units ---- */
 
-/* Every file of the translation unit, by real path (for the cache). */
-static void collect_dep(CXFile file, CXSourceLocation *stack, unsigned depth,
-                        CXClientData data)
+char *pl_file_path(CXFile file)
 {
-    (void)stack;
-    (void)depth;
-    struct pl_unit *unit = data;
     CXString name = clang_File_tryGetRealPathName(file);
     const char *path = clang_getCString(name);
     if (!path || !*path) {
@@ -164,11 +159,21 @@ static void collect_dep(CXFile file, CXSourceLocation *stack, unsigned depth,
         name = clang_getFileName(file);
         path = clang_getCString(name);
     }
-    if (path && *path) {
-        char *copy = pl_xstrdup(path);
-        PL_PUSH(unit->deps, unit->ndeps, unit->deps_cap, copy);
-    }
+    char *copy = path && *path ? pl_xstrdup(path) : NULL;
     clang_disposeString(name);
+    return copy;
+}
+
+/* Every file of the translation unit, by real path (for the cache). */
+static void collect_dep(CXFile file, CXSourceLocation *stack, unsigned depth,
+                        CXClientData data)
+{
+    (void)stack;
+    (void)depth;
+    struct pl_unit *unit = data;
+    char *path = pl_file_path(file);
+    if (path)
+        PL_PUSH(unit->deps, unit->ndeps, unit->deps_cap, path);
 }
 
 static void count_errors(struct lowering *lw)

@@ -73,6 +73,10 @@ int pl_unit_parse_pch(struct pl_unit *unit, CXIndex index, const char *path,
 
 void pl_unit_release(struct pl_unit *unit);
 
+/* The path by which the results cache knows 'file' (its real path when
+ * libclang has it). Heap, or NULL. */
+char *pl_file_path(CXFile file);
+
 /* True when the compiler reported an error that may have spoiled the
  * syntax tree of 'fn' (inside its body, before it, or in a header). */
 bool pl_unit_function_has_errors(const struct pl_unit *unit,

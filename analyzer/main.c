@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -453,15 +452,6 @@ static void report_unused(const struct pl_job *jobs, size_t njobs,
     pl_lines_release(&used);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path) == 0 ? 0 : 0; /* best effort */
-}
-
 /* Run the tests for the findings of 'all', set and store their verdicts,
  * print a summary. -1 after reporting. */
 static int validate_findings(struct options *o, struct pl_store *store,
@@ -482,12 +472,7 @@ static int validate_findings(struct options *o, struct pl_store *store,
         }
         work = realpath(o->keep_runs, NULL);
     } else {
-        const char *tmp = getenv("TMPDIR");
-        char templ[4096];
-        snprintf(templ, sizeof templ, "%s/pymem-lint-validate.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        if (mkdtemp(templ))
-            work = pl_xstrdup(templ);
+        work = pl_temp_dir("validate");
     }
     if (!work) {
         free(runtime);
@@ -518,7 +503,7 @@ static int validate_findings(struct options *o, struct pl_store *store,
     }
     pl_strbuf_release(&cmd);
     if (!o->keep_runs)
-        nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        pl_remove_tree(work);
     else
         fprintf(stderr, "pymem-lint: validate: the runs' output and records "
                 "are in %s\n", work);

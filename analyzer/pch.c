@@ -2,11 +2,12 @@
  * analyzer/pch.c - precompiled Python.h (see pch.h).
  */
 #include "pch.h"
+#include "frontend.h"
+#include "output.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,14 +50,8 @@ struct pl_pch_cache *pl_pch_cache_new(const char *dir)
         }
         path = realpath(dir, NULL);
     } else {
-        const char *tmp = getenv("TMPDIR");
-        char templ[4096];
-        snprintf(templ, sizeof templ, "%s/pymem-lint-pch.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        if (mkdtemp(templ)) {
-            path = pl_xstrdup(templ);
-            temporary = true;
-        }
+        path = pl_temp_dir("pch");
+        temporary = path != NULL;
     }
     if (!path)
         return NULL;
@@ -66,16 +61,6 @@ struct pl_pch_cache *pl_pch_cache_new(const char *dir)
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->changed, NULL);
     return c;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
 }
 
 void pl_pch_cache_free(struct pl_pch_cache *c)
@@ -92,7 +77,7 @@ void pl_pch_cache_free(struct pl_pch_cache *c)
     }
     free(c->entries);
     if (c->temporary)
-        nftw(c->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        pl_remove_tree(c->dir);
     free(c->dir);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
@@ -192,30 +177,19 @@ static void add_dep(CXFile file, CXSourceLocation *stack, unsigned depth,
     (void)stack;
     (void)depth;
     struct entry *e = data;
-    CXString name = clang_getFileName(file);
-    const char *s = clang_getCString(name);
-    char *real = s ? realpath(s, NULL) : NULL;
-    if (real)
-        PL_PUSH(e->deps, e->ndeps, e->deps_cap, real);
-    clang_disposeString(name);
+    char *path = pl_file_path(file);
+    if (path)
+        PL_PUSH(e->deps, e->ndeps, e->deps_cap, path);
 }
 
 /* Write 'text' to 'path' through a temporary file and a rename. */
 static int write_file(const char *path, const char *text, size_t len)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", path, (long)getpid(),
-             (unsigned long)pthread_self());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    FILE *out;
+    struct pl_atomic *a = pl_atomic_open(path, &out);
+    if (!a)
         return -1;
-    bool ok = fwrite(text, 1, len, f) == len;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return pl_atomic_commit(a, fwrite(text, 1, len, out) == len);
 }
 
 static bool read_deps(struct entry *e, const char *path)

@@ -4,6 +4,7 @@
  */
 #include "util.h"
 
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,4 +195,30 @@ uint64_t pl_hash_bytes(uint64_t hash, const void *data, size_t len)
         hash *= 1099511628211ULL;
     }
     return hash;
+}
+
+/* ---- scratch directories ---- */
+
+char *pl_temp_dir(const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    char templ[4096];
+    snprintf(templ, sizeof templ, "%s/pymem-lint-%s.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp", name);
+    return mkdtemp(templ) ? pl_xstrdup(templ) : NULL;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0; /* go on whatever happened */
+}
+
+void pl_remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -84,6 +84,15 @@ void pl_strbuf_addf(struct pl_strbuf *sb, const char *fmt, ...) PL_PRINTF(2, 3);
 /* The text so far; "" when empty. Borrowed: valid until the next change. */
 const char *pl_strbuf_str(const struct pl_strbuf *sb);
 
+/* ---- scratch directories ---- */
+
+/* A new private directory under $TMPDIR (else /tmp) named
+ * "pymem-lint-NAME.XXXXXX". Heap path, or NULL (errno set). */
+char *pl_temp_dir(const char *name);
+
+/* Remove 'dir' and everything under it, best effort (links not followed). */
+void pl_remove_tree(const char *dir);
+
 /* 64-bit FNV-1a over 'len' bytes, continuing from 'hash'. */
 uint64_t pl_hash_bytes(uint64_t hash, const void *data, size_t len);
 #define PL_HASH_SEED 1469598103934665603ULL

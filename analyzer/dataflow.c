@@ -38,7 +38,8 @@ struct explorer {
     struct seen_set *seen; /* one per CFG block */
     struct loop_memory **loops; /* per loop head: states seen there */
     size_t steps;
-    bool cut;
+    bool cut;     /* stopped at the step budget */
+    bool capped;  /* some state dropped at a full block */
 };
 
 static struct pl_state *state_copy(const struct pl_state *st)
@@ -66,6 +67,7 @@ static bool admit(struct explorer *x, unsigned block,
     if (s->len >= MAX_STATES_PER_BLOCK) {
         if (x->e->stats)
             x->e->stats->states_cut++;
+        x->capped = true;
         return false;
     }
     PL_PUSH(s->hashes, s->len, s->cap, h);
@@ -477,6 +479,8 @@ void pl_engine_run(struct pl_engine *e)
     }
     if (x.cut && e->stats)
         e->stats->functions_cut++;
+    if (x.capped && e->stats)
+        e->stats->functions_capped++;
     for (size_t i = 0; i < e->cfg->nblocks; i++) {
         free(x.seen[i].hashes);
         if (x.loops[i]) {

@@ -18,6 +18,7 @@ struct pl_dataflow_stats {
     size_t functions;
     size_t states;          /* (block, state) pairs explored */
     size_t states_cut;      /* dropped because a block had too many states */
+    size_t functions_capped; /* functions where some were */
     size_t functions_cut;   /* stopped at the step budget */
     size_t allocations;     /* allocation sites seen */
 };

@@ -29,75 +29,128 @@ static void dispatch(void *ctx, const struct pl_event *ev)
     }
 }
 
-static void analyze(CXIndex index, struct pl_job *job,
-                    const struct pl_rule *const *rules, size_t nrules)
+/* Parse and lower the job's file into 'unit'; sets the job's status,
+   compiler errors and dependencies. */
+static void parse_job(CXIndex index, struct pl_job *job, struct pl_unit *unit)
 {
-    struct pl_unit unit;
     const char *path = job->parse_path ? job->parse_path : job->path;
     const char *const *args = (const char *const *)job->args.argv;
     int nargs = (int)job->args.argc;
     char *const *pch_deps = NULL;
     size_t npch_deps = 0;
+    double started = pl_monotonic_seconds();
     const char *pch = pl_pch_for(job->pch, index, path, args, nargs, &pch_deps,
                                  &npch_deps);
+    job->times.pch += pl_monotonic_seconds() - started;
     job->status = -2;
     if (pch) {
-        job->status = pl_unit_parse_pch(&unit, index, path, job->path, args,
+        job->status = pl_unit_parse_pch(unit, index, path, job->path, args,
                                         nargs, pch);
-        if (job->status == -2)
+        if (job->status == -2) {
             pl_pch_reject(job->pch, pch);
+            job->times.parse += unit->parse_seconds; /* the refused try */
+        }
     }
     if (job->status == -2) {
         npch_deps = 0;
-        job->status = pl_unit_parse(&unit, index, path, job->path, args, nargs);
+        job->status = pl_unit_parse(unit, index, path, job->path, args, nargs);
     }
-    unit.project = job->project;
-    unit.globals = job->globals;
+    job->times.parse += unit->parse_seconds;
+    job->times.lower += unit->lower_seconds;
+    unit->project = job->project;
     /* the store wants every file read: with a PCH, its headers too */
     for (size_t k = 0; job->status == 0 && k < npch_deps; k++) {
         bool known = false;
-        for (size_t d = 0; d < unit.ndeps && !known; d++)
-            known = strcmp(unit.deps[d], pch_deps[k]) == 0;
+        for (size_t d = 0; d < unit->ndeps && !known; d++)
+            known = strcmp(unit->deps[d], pch_deps[k]) == 0;
         if (!known)
-            PL_PUSH(unit.deps, unit.ndeps, unit.deps_cap,
+            PL_PUSH(unit->deps, unit->ndeps, unit->deps_cap,
                     pl_xstrdup(pch_deps[k]));
     }
-    job->deps = unit.deps;
-    job->ndeps = unit.ndeps;
-    unit.deps = NULL;
-    unit.ndeps = 0;
+    job->deps = unit->deps;
+    job->ndeps = unit->ndeps;
+    unit->deps = NULL;
+    unit->ndeps = 0;
     if (job->status == 0) {
-        job->nerrors = unit.nerrors;
-        job->first_error = unit.first_error;
-        unit.first_error = NULL;
-        struct pl_summaries *sums = pl_summaries_new(&unit, &job->stats);
-        struct event_sink sink = {rules, nrules,
-                                  {&job->findings, &unit, job->path, NULL,
-                                   &job->used_suppressions}};
-        for (size_t i = 0; i < unit.nfuncs; i++) {
-            if (pl_unit_function_has_errors(&unit, &unit.funcs[i])) {
-                job->skipped++; /* a broken tree would only mislead */
-                continue;
-            }
-            if (unit.funcs[i].too_deep) {
-                job->too_deep++; /* only part of it was lowered */
-                continue;
-            }
-            pl_dataflow_run(&unit, &unit.funcs[i], sums, dispatch, &sink,
-                            &job->stats);
-        }
-        pl_summaries_export(sums, &job->exports);
-        pl_summaries_external_calls(sums, &job->callees);
-        pl_summaries_free(sums);
-        for (size_t s = 0; s < unit.nsources; s++) {
-            const struct pl_source *src = &unit.sources[s];
-            for (size_t k = 1; k < src->nlines; k++)
-                if (pl_is_suppression(src->lines[k]))
-                    pl_lines_add(&job->suppressions, src->path, (unsigned)k,
-                                 src->lines[k]);
-        }
+        job->nerrors = unit->nerrors;
+        job->first_error = unit->first_error;
+        unit->first_error = NULL;
     }
-    pl_unit_release(&unit);
+}
+
+/* Run the rules over every function of the lowered file. */
+static void analyze_unit(struct pl_job *job, const struct pl_unit *unit,
+                         const struct pl_rule *const *rules, size_t nrules)
+{
+    double started = pl_monotonic_seconds();
+    struct pl_summaries *sums = pl_summaries_new(unit, &job->stats);
+    struct event_sink sink = {rules, nrules,
+                              {&job->findings, unit, job->path, NULL,
+                               &job->used_suppressions}};
+    for (size_t i = 0; i < unit->nfuncs; i++) {
+        if (pl_unit_function_has_errors(unit, &unit->funcs[i])) {
+            job->skipped++; /* a broken tree would only mislead */
+            continue;
+        }
+        if (unit->funcs[i].too_deep) {
+            job->too_deep++; /* only part of it was lowered */
+            continue;
+        }
+        pl_dataflow_run(unit, &unit->funcs[i], sums, dispatch, &sink,
+                        &job->stats);
+    }
+    pl_summaries_export(sums, &job->exports);
+    pl_summaries_external_calls(sums, &job->callees);
+    pl_summaries_free(sums);
+    job->times.analysis += pl_monotonic_seconds() - started;
+    for (size_t s = 0; s < unit->nsources; s++) {
+        const struct pl_source *src = &unit->sources[s];
+        for (size_t k = 1; k < src->nlines; k++)
+            if (pl_is_suppression(src->lines[k]))
+                pl_lines_add(&job->suppressions, src->path, (unsigned)k,
+                             src->lines[k]);
+    }
+}
+
+/* Bytes of lowered files kept for the second pass, and the limit. */
+struct keep_budget {
+    size_t used, limit;
+};
+
+static void analyze(CXIndex index, struct pl_job *job,
+                    const struct pl_rule *const *rules, size_t nrules,
+                    struct keep_budget *budget, pthread_mutex_t *lock)
+{
+    if (job->kept) { /* the second pass over a file the first one kept */
+        job->kept->globals = job->globals;
+        analyze_unit(job, job->kept, rules, nrules);
+        pl_unit_release(job->kept);
+        free(job->kept);
+        job->kept = NULL;
+        return;
+    }
+    struct pl_unit unit;
+    parse_job(index, job, &unit);
+    unit.globals = job->globals;
+    if (job->status != 0) {
+        pl_unit_release(&unit);
+        return;
+    }
+    analyze_unit(job, &unit, rules, nrules);
+    bool keep = false;
+    if (job->callees.argc && !job->globals) {
+        pthread_mutex_lock(lock);
+        keep = budget->used + unit.arena.total <= budget->limit;
+        if (keep)
+            budget->used += unit.arena.total;
+        pthread_mutex_unlock(lock);
+    }
+    if (keep) {
+        job->kept = pl_xmalloc(sizeof *job->kept);
+        *job->kept = unit;
+    } else {
+        pl_unit_release(&unit);
+    }
 }
 
 struct worker_ctx {
@@ -112,6 +165,7 @@ struct worker_ctx {
     size_t done, todo, findings;
     int width;            /* of the line on screen, to blank it */
     struct timespec start, shown;
+    struct keep_budget keep;
 };
 
 static double seconds_between(struct timespec a, struct timespec b)
@@ -164,9 +218,9 @@ static void *worker(void *arg)
         if (job->cached)
             continue;
         if (job->rules)
-            analyze(index, job, job->rules, job->nrules);
+            analyze(index, job, job->rules, job->nrules, &w->keep, &w->lock);
         else
-            analyze(index, job, w->rules, w->nrules);
+            analyze(index, job, w->rules, w->nrules, &w->keep, &w->lock);
         pthread_mutex_lock(&w->lock);
         progress_step(w, job);
         pthread_mutex_unlock(&w->lock);
@@ -177,12 +231,21 @@ static void *worker(void *arg)
 
 void pl_driver_run(struct pl_job *jobs, size_t njobs,
                    const struct pl_rule *const *rules, size_t nrules,
-                   unsigned nthreads, bool progress)
+                   unsigned nthreads, bool progress, size_t keep_bytes)
 {
     struct worker_ctx w = {.jobs = jobs, .njobs = njobs, .rules = rules,
-                           .nrules = nrules, .progress = progress};
-    for (size_t i = 0; i < njobs; i++)
-        w.todo += !jobs[i].cached;
+                           .nrules = nrules, .progress = progress,
+                           .keep = {0, keep_bytes}};
+    for (size_t i = 0; i < njobs; i++) {
+        const struct pl_job *job = &jobs[i];
+        w.todo += !job->cached;
+        /* the PCHs many files will share are built when the first asks */
+        if (!job->cached && !job->globals)
+            pl_pch_plan(job->pch, job->parse_path ? job->parse_path
+                                                  : job->path,
+                        (const char *const *)job->args.argv,
+                        (int)job->args.argc);
+    }
     clock_gettime(CLOCK_MONOTONIC, &w.start);
     pthread_mutex_init(&w.lock, NULL);
     if (nthreads < 1)
@@ -205,25 +268,42 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
     }
 }
 
-void pl_job_reset(struct pl_job *job)
+/* Forget what the analysis found, not what the parse did: for a file
+   analyzed again from the unit the first pass kept. */
+static void reset_analysis(struct pl_job *job)
 {
     pl_findings_release(&job->findings);
-    free(job->first_error);
-    job->first_error = NULL;
     pl_lines_release(&job->suppressions);
     pl_lines_release(&job->used_suppressions);
+    pl_exports_release(&job->exports);
+    pl_argv_release(&job->callees);
+    pl_argv_init(&job->callees);
+    memset(&job->stats, 0, sizeof job->stats);
+    job->skipped = job->too_deep = 0;
+}
+
+static void drop_kept(struct pl_job *job)
+{
+    if (job->kept) {
+        pl_unit_release(job->kept);
+        free(job->kept);
+        job->kept = NULL;
+    }
+}
+
+void pl_job_reset(struct pl_job *job)
+{
+    reset_analysis(job);
+    drop_kept(job);
+    free(job->first_error);
+    job->first_error = NULL;
     for (size_t i = 0; i < job->ndeps; i++)
         free(job->deps[i]);
     free(job->deps);
     job->deps = NULL;
     job->ndeps = 0;
-    pl_exports_release(&job->exports);
-    pl_argv_release(&job->callees);
-    pl_argv_init(&job->callees);
-    memset(&job->stats, 0, sizeof job->stats);
     job->status = 0;
     job->nerrors = 0;
-    job->skipped = job->too_deep = 0;
     job->cached = false;
 }
 
@@ -264,8 +344,9 @@ static void collect_exports(const struct pl_job *jobs, size_t njobs,
 size_t pl_driver_second_pass(struct pl_job *jobs, size_t njobs,
                              const struct pl_rule *const *rules,
                              size_t nrules, unsigned nthreads,
-                             struct pl_exports *globals)
+                             struct pl_exports *globals, size_t *not_parsed)
 {
+    *not_parsed = 0;
     collect_exports(jobs, njobs, globals);
     bool *was_cached = pl_xcalloc(njobs ? njobs : 1, sizeof *was_cached);
     uint64_t *digest = pl_xcalloc(njobs ? njobs : 1, sizeof *digest);
@@ -275,16 +356,22 @@ size_t pl_driver_second_pass(struct pl_job *jobs, size_t njobs,
         digest[i] = callee_digest(job, globals);
         was_cached[i] = job->cached;
         bool redo = job->status == 0 && digest[i] != job->callee_digest;
-        if (redo) {
+        if (redo && job->kept) {
+            reset_analysis(job); /* its parse stands */
+            job->globals = globals;
+            again++;
+            ++*not_parsed;
+        } else if (redo) {
             pl_job_reset(job);
             job->globals = globals;
             again++;
         } else {
+            drop_kept(job);
             job->cached = true; /* not in this pass */
         }
     }
     if (again) {
-        pl_driver_run(jobs, njobs, rules, nrules, nthreads, false);
+        pl_driver_run(jobs, njobs, rules, nrules, nthreads, false, 0);
         /* what the files export now, after the second pass: the digests
            recorded for the next run are of these, so that an unchanged
            tree gives the same digests again (two passes, no fixpoint) */

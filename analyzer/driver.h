@@ -15,6 +15,14 @@
 
 struct pl_rule;
 
+/* Where a job's time went, in seconds summed over both passes. */
+struct pl_phase_times {
+    double pch;        /* building a precompiled Python.h */
+    double parse;      /* libclang's parse */
+    double lower;      /* walking its tree into our CFG nodes */
+    double analysis;   /* summaries and the path-aware analysis */
+};
+
 struct pl_job {
     const char *path;     /* as shown to users; borrowed */
     char *parse_path;     /* absolute path given to libclang; owned */
@@ -43,6 +51,10 @@ struct pl_job {
     size_t too_deep;      /* functions nested too deep to analyze */
     char *first_error;    /* heap, or NULL */
     struct pl_dataflow_stats stats;
+    struct pl_phase_times times;  /* not reset between passes */
+    struct pl_unit *kept; /* the file lowered by the first pass, kept for
+                             the second so that it is not parsed twice
+                             (owned), or NULL */
 };
 
 /*
@@ -50,23 +62,26 @@ struct pl_job {
  * 'rules') on 'nthreads' threads, skipping jobs whose results came from
  * the store. Fills each job's results; reports nothing itself except,
  * with 'progress', a line on stderr (files done, findings, time left)
- * that it erases at the end.
+ * that it erases at the end. Lowered files that call functions defined
+ * elsewhere are kept in their jobs for the second pass, up to
+ * 'keep_bytes' bytes in all (0: none).
  */
 void pl_driver_run(struct pl_job *jobs, size_t njobs,
                    const struct pl_rule *const *rules, size_t nrules,
-                   unsigned nthreads, bool progress);
+                   unsigned nthreads, bool progress, size_t keep_bytes);
 
 /*
  * The second pass: collect every job's exports into 'globals' (which the
  * caller initializes and releases after the jobs), and analyze again, with
  * them, the jobs that call a function another file exports (or whose
  * cached results were made with other exports than these). Sets each
- * job's callee_digest. Returns the number of jobs analyzed again.
+ * job's callee_digest. Returns the number of jobs analyzed again, and in
+ * '*not_parsed' how many of them the first pass had kept lowered.
  */
 size_t pl_driver_second_pass(struct pl_job *jobs, size_t njobs,
                              const struct pl_rule *const *rules,
                              size_t nrules, unsigned nthreads,
-                             struct pl_exports *globals);
+                             struct pl_exports *globals, size_t *not_parsed);
 
 /* Free a job's arguments and results. */
 void pl_job_release(struct pl_job *job);

@@ -272,8 +272,11 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
     CXTranslationUnit tu = NULL;
     unsigned options = CXTranslationUnit_KeepGoing |
                        CXTranslationUnit_IgnoreNonErrorsFromIncludedFiles;
+    double started = pl_monotonic_seconds();
     enum CXErrorCode code = clang_parseTranslationUnit2(
         index, path, args, nargs, unsaved, unsaved ? 1 : 0, options, &tu);
+    double parsed = pl_monotonic_seconds();
+    unit->parse_seconds = parsed - started;
     if (with_pch && (code != CXError_Success || !tu || pch_refused(tu))) {
         if (tu)
             clang_disposeTranslationUnit(tu);
@@ -304,6 +307,7 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
     free(lw.files);
     free(lw.ignored);
     clang_disposeTranslationUnit(tu);
+    unit->lower_seconds = pl_monotonic_seconds() - parsed;
     return 0;
 }
 

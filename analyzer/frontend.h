@@ -44,6 +44,8 @@ struct pl_unit {
     char **deps;                 /* real paths of the file and of every
                                     file it includes (heap strings) */
     size_t ndeps, deps_cap;
+    double parse_seconds;        /* seconds in libclang's parse */
+    double lower_seconds;        /* and in walking its tree (lowering) */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "output.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -15,15 +16,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* WANTED: files asked; a PCH is built when the third one does (a PCH
- * costs about three plain parses: one for one or two files is a loss) */
+/* WANTED: files asked; a PCH is built when the third one does, or at
+ * once when the run plans three or more files for it (a PCH costs about
+ * three plain parses: one for one or two files is a loss) */
 enum entry_state { WANTED, BUILDING, READY, FAILED };
 
 struct entry {
     char key[17];
     enum entry_state state;
     char *pch;            /* path of the .pch */
+    bool disk_checked;    /* an earlier run's PCH was looked for */
     unsigned asked;       /* requests while WANTED */
+    unsigned planned;     /* files of this run that will ask */
     char **deps;          /* headers it holds */
     size_t ndeps, deps_cap;
 };
@@ -99,10 +103,41 @@ static size_t skip_line(const char *t, size_t i, size_t len)
     return i < len ? i + 1 : i;
 }
 
+/* The directive at t[j...] (after '#' and blanks): its kind. */
+enum directive { D_OTHER, D_DEFINE, D_INCLUDE, D_OPEN, D_MIDDLE, D_CLOSE };
+
+static bool word_at(const char *t, size_t j, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    return len - j >= n && strncmp(t + j, word, n) == 0 &&
+           (len - j == n || !(isalnum((unsigned char)t[j + n]) ||
+                              t[j + n] == '_'));
+}
+
+static enum directive directive_kind(const char *t, size_t j, size_t len)
+{
+    if (word_at(t, j, len, "define") || word_at(t, j, len, "undef"))
+        return D_DEFINE;
+    if (word_at(t, j, len, "include"))
+        return D_INCLUDE;
+    if (word_at(t, j, len, "if") || word_at(t, j, len, "ifdef") ||
+        word_at(t, j, len, "ifndef"))
+        return D_OPEN;
+    if (word_at(t, j, len, "elif") || word_at(t, j, len, "else"))
+        return D_MIDDLE;
+    if (word_at(t, j, len, "endif"))
+        return D_CLOSE;
+    return D_OTHER;
+}
+
 size_t pl_pch_prefix(const char *t, size_t len, struct pl_strbuf *directives,
                      char *blanked)
 {
-    size_t i = 0, end = 0, includes = 0;
+    /* what is taken is committed only where no conditional is open */
+    size_t i = 0, end = 0, includes = 0, committed_includes = 0;
+    size_t committed_text = directives->len;
+    int depth = 0;
+    bool python_h = false;
     while (i < len) {
         char c = t[i];
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
@@ -137,13 +172,28 @@ size_t pl_pch_prefix(const char *t, size_t len, struct pl_strbuf *directives,
         const char *comment = memmem(t + i, text_end - i, "//", 2);
         if (comment)
             text_end = (size_t)(comment - t);
-        if (continued || memmem(t + i, text_end - i, "/*", 2))
+        /* a block comment that ends the line, as after '#endif', is cut
+           off; any other (over lines, in a string) ends the prefix */
+        const char *open = memmem(t + i, text_end - i, "/*", 2);
+        if (open) {
+            size_t at = (size_t)(open - t), quotes = 0;
+            for (size_t k = i; k < at; k++)
+                quotes += t[k] == '"' || t[k] == '\'';
+            const char *close = memmem(t + at + 2, text_end - at - 2, "*/", 2);
+            bool alone = close != NULL && quotes % 2 == 0;
+            for (size_t k = close ? (size_t)(close - t) + 2 : 0;
+                 alone && k < text_end; k++)
+                alone = t[k] == ' ' || t[k] == '\t';
+            if (!alone)
+                break;
+            text_end = at;
+        }
+        if (continued)
             break;
-        bool is_define = len - j >= 6 && strncmp(t + j, "define", 6) == 0;
-        bool python_h = false;
-        if (!is_define) {
-            if (len - j < 7 || strncmp(t + j, "include", 7) != 0)
-                break; /* #if, #pragma, ...: the prefix ends */
+        enum directive kind = directive_kind(t, j, len);
+        if (kind == D_OTHER)
+            break; /* #pragma, #error, ...: the prefix ends */
+        if (kind == D_INCLUDE) {
             size_t k = j + 7;
             while (k < len && (t[k] == ' ' || t[k] == '\t'))
                 k++;
@@ -155,18 +205,35 @@ size_t pl_pch_prefix(const char *t, size_t len, struct pl_strbuf *directives,
                 m++;
             if (m >= line_end)
                 break;
-            python_h = m - name == 8 && strncmp(t + name, "Python.h", 8) == 0;
+            if (m - name >= 2 && t[m - 2] == '.' && t[m - 1] == 'c')
+                break; /* an included .c file is lowered: not in a PCH */
+            python_h |= m - name == 8 && strncmp(t + name, "Python.h", 8) == 0;
             includes++;
         }
-        pl_strbuf_addf(directives, "%.*s\n", (int)(text_end - i), t + i);
+        if ((kind == D_MIDDLE || kind == D_CLOSE) && depth == 0)
+            break; /* closes what the prefix did not open */
+        depth += kind == D_OPEN ? 1 : kind == D_CLOSE ? -1 : 0;
+        /* as "#name ...": the indentation in '#  define' is no difference */
+        pl_strbuf_addf(directives, "#%.*s\n", (int)(text_end - j), t + j);
         if (blanked)
             memset(blanked + i, ' ', text_end - i);
-        end = line_end;
         i = line_end;
-        if (python_h)
-            break; /* what follows differs from file to file */
+        if (depth == 0) {
+            end = line_end;
+            committed_text = directives->len;
+            committed_includes = includes;
+            if (python_h)
+                break; /* what follows differs from file to file */
+        }
     }
-    return includes ? end : 0;
+    /* undo what an unclosed conditional took */
+    if (directives->len > committed_text) {
+        directives->len = committed_text;
+        directives->text[committed_text] = '\0';
+    }
+    if (blanked && i > end)
+        memcpy(blanked + end, t + end, i - end);
+    return committed_includes ? end : 0;
 }
 
 /* ---- building ---- */
@@ -256,7 +323,10 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     CXTranslationUnit tu = NULL;
     enum CXErrorCode code = clang_parseTranslationUnit2(
         index, header, all, n, NULL, 0,
-        CXTranslationUnit_ForSerialization | CXTranslationUnit_Incomplete, &tu);
+        /* no bodies: only .c files are lowered, never a header's functions */
+        CXTranslationUnit_ForSerialization | CXTranslationUnit_Incomplete |
+            CXTranslationUnit_SkipFunctionBodies,
+        &tu);
     free(all);
     if (code != CXError_Success || !tu)
         return 0;
@@ -322,65 +392,101 @@ static uint64_t hash_str(uint64_t h, const char *s)
     return pl_hash_bytes(h, s, strlen(s) + 1);
 }
 
+/* The key of the PCH for 'path' with 'args' (17 bytes with the NUL), its
+   directives and the directory of its quoted headers (heap, or NULL).
+   False when the file does not fit. */
+static bool key_of(const char *path, const char *const *args, int nargs,
+                   char key[17], struct pl_strbuf *directives,
+                   char **quote_dir)
+{
+    *quote_dir = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char head[65536];
+    ssize_t n = read(fd, head, sizeof head - 1);
+    close(fd);
+    if (n <= 0 || !pl_pch_prefix(head, (size_t)n, directives, NULL))
+        return false;
+    CXString version = clang_getClangVersion();
+    uint64_t h = hash_str(PL_HASH_SEED, clang_getCString(version));
+    clang_disposeString(version);
+    for (int i = 0; i < nargs; i++)
+        h = hash_str(h, args[i]);
+    h = hash_str(h, pl_strbuf_str(directives));
+    /* "header.h" is looked up next to the file first: the PCH, built
+       elsewhere, is told where that is */
+    *quote_dir = quoted_next_to(path, pl_strbuf_str(directives));
+    if (*quote_dir)
+        h = hash_str(h, *quote_dir);
+    snprintf(key, 17, "%016llx", (unsigned long long)h);
+    return true;
+}
+
+/* The entry for 'key', added when missing. The caller holds the lock. */
+static struct entry *entry_for(struct pl_pch_cache *c, const char *key)
+{
+    for (size_t i = 0; i < c->len; i++)
+        if (strcmp(c->entries[i]->key, key) == 0)
+            return c->entries[i];
+    struct entry *e = pl_xcalloc(1, sizeof *e);
+    memcpy(e->key, key, sizeof e->key);
+    e->state = WANTED;
+    char pch[4200];
+    snprintf(pch, sizeof pch, "%s/%s.pch", c->dir, key);
+    e->pch = pl_xstrdup(pch);
+    PL_PUSH(c->entries, c->len, c->cap, e);
+    return e;
+}
+
+void pl_pch_plan(struct pl_pch_cache *c, const char *path,
+                 const char *const *args, int nargs)
+{
+    if (!c)
+        return;
+    char key[17];
+    struct pl_strbuf directives;
+    pl_strbuf_init(&directives);
+    char *quote_dir = NULL;
+    if (key_of(path, args, nargs, key, &directives, &quote_dir)) {
+        pthread_mutex_lock(&c->lock);
+        entry_for(c, key)->planned++;
+        pthread_mutex_unlock(&c->lock);
+    }
+    pl_strbuf_release(&directives);
+    free(quote_dir);
+}
+
 const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
                        const char *path, const char *const *args, int nargs,
                        char *const **deps, size_t *ndeps)
 {
     if (!c)
         return NULL;
-    /* the file's head */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    char head[65536];
-    ssize_t n = read(fd, head, sizeof head - 1);
-    close(fd);
-    if (n <= 0)
-        return NULL;
+    char key[17];
     struct pl_strbuf directives;
     pl_strbuf_init(&directives);
-    if (!pl_pch_prefix(head, (size_t)n, &directives, NULL)) {
+    char *quote_dir = NULL;
+    if (!key_of(path, args, nargs, key, &directives, &quote_dir)) {
         pl_strbuf_release(&directives);
+        free(quote_dir);
         return NULL;
     }
-    CXString version = clang_getClangVersion();
-    uint64_t h = hash_str(PL_HASH_SEED, clang_getCString(version));
-    clang_disposeString(version);
-    for (int i = 0; i < nargs; i++)
-        h = hash_str(h, args[i]);
-    h = hash_str(h, pl_strbuf_str(&directives));
-    /* "header.h" is looked up next to the file first: the PCH, built
-       elsewhere, is told where that is */
-    char *quote_dir = quoted_next_to(path, pl_strbuf_str(&directives));
-    if (quote_dir)
-        h = hash_str(h, quote_dir);
-    char key[17];
-    snprintf(key, sizeof key, "%016llx", (unsigned long long)h);
-
     pthread_mutex_lock(&c->lock);
-    struct entry *e = NULL;
-    for (size_t i = 0; i < c->len && !e; i++)
-        if (strcmp(c->entries[i]->key, key) == 0)
-            e = c->entries[i];
-    bool first = !e;
-    if (first) {
-        e = pl_xcalloc(1, sizeof *e);
-        memcpy(e->key, key, sizeof key);
-        e->state = WANTED;
-        char pch[4200];
-        snprintf(pch, sizeof pch, "%s/%s.pch", c->dir, key);
-        e->pch = pl_xstrdup(pch);
-        PL_PUSH(c->entries, c->len, c->cap, e);
-    }
+    struct entry *e = entry_for(c, key);
     if (e->state == WANTED) {
         /* an earlier run's PCH is used at once; a new one is built when
-           the third file asks for it */
-        char deps_path[4200];
-        snprintf(deps_path, sizeof deps_path, "%s/%s.deps", c->dir, key);
-        bool on_disk = first && read_deps(e, deps_path) && still_fresh(e);
+           the third file asks for it, or by the first of three planned */
+        bool on_disk = false;
+        if (!e->disk_checked) {
+            char deps_path[4200];
+            snprintf(deps_path, sizeof deps_path, "%s/%s.deps", c->dir, key);
+            on_disk = read_deps(e, deps_path) && still_fresh(e);
+            e->disk_checked = true;
+        }
         if (on_disk) {
             e->state = READY;
-        } else if (++e->asked >= 3) {
+        } else if (++e->asked >= 3 || e->planned >= 3) {
             e->state = BUILDING;
             pthread_mutex_unlock(&c->lock);
             int made = build(c, e, index, pl_strbuf_str(&directives),

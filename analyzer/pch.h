@@ -35,13 +35,19 @@ const char *pl_pch_for(struct pl_pch_cache *cache, CXIndex index,
                        const char *path, const char *const *args, int nargs,
                        char *const **deps, size_t *ndeps);
 
+/* Tell the cache that 'path' will be parsed with 'args' in this run:
+   a PCH that three files or more will use is built when the first asks. */
+void pl_pch_plan(struct pl_pch_cache *cache, const char *path,
+                 const char *const *args, int nargs);
+
 /* The PCH at 'pch' was rejected by libclang: do not use it again. */
 void pl_pch_reject(struct pl_pch_cache *cache, const char *pch);
 
 /*
  * The prefix of 'text' that a PCH can stand for: its leading comments,
- * #defines and #includes (at least one), up to and including the line
- * that includes Python.h when there is one. Appends the directives (one a
+ * #defines, #undefs and #includes (at least one), and conditionals
+ * (#if ... #endif) that hold only those, up to and including the line
+ * that includes Python.h, or the #endif of the conditional that does. Appends the directives (one a
  * line, without comments) to 'directives' and returns the prefix's
  * length, or 0 when there is none. With 'blanked' (a copy of 'text'),
  * the directives are overwritten with spaces there: the PCH stands for

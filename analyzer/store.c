@@ -391,7 +391,7 @@ static char *result_json(const struct pl_job *job)
     snprintf(digest, sizeof digest, "%016llx",
              (unsigned long long)job->callee_digest);
     json_t *doc = json_pack(
-        "{s:i, s:I, s:s?, s:I, s:I, s:o, s:o, s:o, s:[I, I, I, I, I],"
+        "{s:i, s:I, s:s?, s:I, s:I, s:o, s:o, s:o, s:[I, I, I, I, I, I],"
         " s:o, s:o, s:s}",
         "status", job->status, "nerrors", (json_int_t)job->nerrors,
         "first_error", job->first_error, "skipped", (json_int_t)job->skipped,
@@ -400,7 +400,8 @@ static char *result_json(const struct pl_job *job)
         lines_json(&job->used_suppressions), "stats",
         (json_int_t)job->stats.functions, (json_int_t)job->stats.states,
         (json_int_t)job->stats.states_cut, (json_int_t)job->stats.functions_cut,
-        (json_int_t)job->stats.allocations, "exports",
+        (json_int_t)job->stats.allocations,
+        (json_int_t)job->stats.functions_capped, "exports",
         exports_json(&job->exports), "callees", callees, "digest", digest);
     /* strings that are not UTF-8 make json_pack fail: not cached then */
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -474,6 +475,7 @@ static bool result_from(struct pl_job *job, const char *text)
         job->stats.states_cut = (size_t)json_integer_value(json_array_get(stats, 2));
         job->stats.functions_cut = (size_t)json_integer_value(json_array_get(stats, 3));
         job->stats.allocations = (size_t)json_integer_value(json_array_get(stats, 4));
+        job->stats.functions_capped = (size_t)json_integer_value(json_array_get(stats, 5));
         exports_from(json_object_get(doc, "exports"), &job->exports);
         json_t *callees = json_object_get(doc, "callees");
         json_t *c;

@@ -97,4 +97,8 @@ void pl_remove_tree(const char *dir);
 uint64_t pl_hash_bytes(uint64_t hash, const void *data, size_t len);
 #define PL_HASH_SEED 1469598103934665603ULL
 
+/* Seconds on the monotonic clock, for timing phases (libclang parses on
+   a thread of its own, so the calling thread's CPU time would miss it). */
+double pl_monotonic_seconds(void);
+
 #endif

@@ -3,8 +3,9 @@
 # '#include <Python.h>' is comments, #defines and #includes share
 # one PCH per (arguments, directives), kept in the store's pch/ directory
 # and reused by the next run; the findings are the same as without it
-# (--no-pch, PYMEM_LINT_NO_PCH=1); a file with a conditional before its
-# includes is parsed plainly; when Python.h changes the PCH is built again,
+# (--no-pch, PYMEM_LINT_NO_PCH=1); a conditional that holds only
+# directives is part of the prefix; a PCH that three files will use is built
+# when the first asks for it; when Python.h changes the PCH is built again,
 # the cached results of the files that include it are not reused, and the
 # new header is what the analysis sees.
 # Usage: pch.sh PYMEM_LINT
@@ -51,7 +52,7 @@ cat > proj/src/local.h <<'H'
 #define LOCAL 1
 H
 cat > proj/src/d.c <<'C'
-#if 1 /* a conditional before the includes: no PCH */
+#if 1 /* a conditional before Python.h is part of the prefix */
 #include "local.h"
 #endif
 #include <Python.h>
@@ -80,11 +81,13 @@ int e(struct point *p)
 C
 sed 's/int e(/int f(/' proj/src/e.c > proj/src/f.c
 sed 's/int e(/int g(/' proj/src/e.c > proj/src/g.c
+sed 's/void d(/void h(/' proj/src/d.c > proj/src/h.c
+sed 's/void d(/void i(/' proj/src/d.c > proj/src/i.c
 absproj=$(cd proj && pwd -P)
 {
     echo '['
-    for name in a b c d e f g; do
-        sep=,; [ $name = g ] && sep=
+    for name in a b c d e f g h i; do
+        sep=,; [ $name = i ] && sep=
         echo "{\"directory\": \"$absproj\", \"command\": \"cc -I$absproj/inc -c src/$name.c\", \"file\": \"$absproj/src/$name.c\"}$sep"
     done
     echo ']'
@@ -94,14 +97,19 @@ git init -q .
 
 run --no-color --stats -j 2 src
 expect_rc 1
-# the first two files of a kind parse plainly; the third builds the PCH
-expect_err '^pymem-lint: stats: 2 parses with a precompiled Python.h, 2 built$'
+# three files of a kind: the first to ask builds their PCH
+expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 3 built$'
 cp "$TMP/.out" "$TMP/with-pch.txt"
 if [ "$(grep -c 'warning: .*\[PML006\]' "$TMP/with-pch.txt")" = 6 ] &&
     grep -q 'src/d.c:.*\[PML002\]' "$TMP/with-pch.txt"; then
     pass
 else
     fail "expected three leaks and d.c's PML002"
+fi
+if [ "$(grep -c 'warning: .*\[PML002\]' "$TMP/with-pch.txt")" = 3 ]; then
+    pass
+else
+    fail "expected PML002 in d.c, h.c and i.c"
 fi
 if compgen -G ".pymem-lint/pch/*.pch" >/dev/null && compgen -G ".pymem-lint/pch/*.deps" >/dev/null; then
     pass
@@ -115,18 +123,23 @@ PYMEM_LINT_NO_PCH=1 run --no-color --no-cache --stats src
 expect_err '^pymem-lint: stats: 0 parses with a precompiled Python.h, 0 built$'
 # the next run: results from the store; with no cache, the kept PCH
 run --no-color --stats src
-expect_err '^pymem-lint: stats: 7 of 7 files from the cache$'
+expect_err '^pymem-lint: stats: 9 of 9 files from the cache$'
 run --no-color --stats --no-cache src # no store: a PCH for this run only
-expect_err '^pymem-lint: stats: 2 parses with a precompiled Python.h, 2 built$'
-run --no-color --stats --db .pymem-lint/other.db src # the kept PCHs, at once
-expect_err '^pymem-lint: stats: 6 parses with a precompiled Python.h, 0 built$'
+expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 3 built$'
+run --no-color --stats --db .pymem-lint/other.db src # the kept PCHs
+expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 0 built$'
+# files that ask one at a time: the first two of a kind parse plainly, the
+# third builds the PCH (one for one or two files is a loss)
+mkdir one && cp src/a.c src/b.c one/
+run --no-color --stats --no-cache -p . one/a.c
+expect_err '^pymem-lint: stats: 0 parses with a precompiled Python.h, 0 built$'
 
 # Python.h changes: the PCH is rebuilt, the files are analyzed again
 sleep 1 # mtime granularity
 sed -i 's/#define LEAK_IT 1/#define LEAK_IT 0/' inc/Python.h
 run --no-color --stats src
-expect_err '^pymem-lint: stats: 0 of 7 files from the cache$'
-expect_err '^pymem-lint: stats: 2 parses with a precompiled Python.h, 2 built$'
+expect_err '^pymem-lint: stats: 0 of 9 files from the cache$'
+expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 3 built$'
 if [ "$(grep -c 'PML006' "$TMP/.out")" = 3 ]; then pass; else fail "the old Python.h was used"; fi
 expect_out 'src/d.c:.*\[PML002\]'
 e2e_finish

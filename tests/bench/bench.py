@@ -11,9 +11,11 @@ command alone on one core (-j 1) unless --jobs says otherwise:
   warm         pymem-lint again on the unchanged tree
   touched      pymem-lint after touching (changing the mtime and content
                of) one header the files include (--touch HEADER)
-  cppcheck     cppcheck --library=python --project=compile_commands.json
+  cppcheck     cppcheck --library=python with each file's -I/-D/-U flags
                (when installed; --peers-fraction of the files)
   clang        clang --analyze with each file's flags (when installed;
+               --peers-fraction of the files)
+  gcc          gcc -fanalyzer with each file's flags (when installed;
                --peers-fraction of the files)
 
 CPU seconds (user + system, children included) and peak RSS come from
@@ -21,10 +23,12 @@ wait4(). Peers run on a fraction of the files and are scaled up; the
 table says so. Scaling: pymem-lint cold and the floor on 25%, 50% and
 100% of the files. Paths: generated functions with 2^k paths.
 
-Usage: bench.py BUILD_DIR TREE [--reps N] [--touch HEADER]
-                [--peers-fraction F] [--no-peers] [--paths]
-TREE holds compile_commands.json; nothing in it is changed except the
---touch header, which is restored.
+Usage: bench.py BUILD_DIR TREE... [--reps N] [--touch HEADER]
+                [--peers-fraction F] [--no-peers] [--paths] [--jobs N]
+Each TREE holds a compile_commands.json (with several, their entries are
+merged into one in a scratch directory); nothing in them is changed except
+the --touch header, which is restored. The peers' lines that speak of a
+leak or a double free are counted, to compare with pymem-lint's findings.
 """
 import argparse
 import json
@@ -92,7 +96,7 @@ def clang_args(entry):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build_dir")
-    ap.add_argument("tree")
+    ap.add_argument("trees", nargs="+", metavar="tree")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--touch", help="a header to touch for the 'touched' run")
     ap.add_argument("--peers-fraction", type=float, default=0.25)
@@ -102,17 +106,31 @@ def main():
     ap.add_argument("--jobs", type=int, default=1)
     a = ap.parse_args()
     build = os.path.abspath(a.build_dir)
-    tree = os.path.abspath(a.tree)
     lint = os.path.join(build, "pymem-lint")
     floor = os.path.join(build, "tests", "bench", "parse-floor")
-    entries = files_of(tree)
+    entries = []
+    for tree in a.trees:
+        found = files_of(os.path.abspath(tree))
+        if not found:
+            sys.exit(f"bench: no .c files in {tree}/compile_commands.json")
+        entries += found
+    entries.sort()
     paths = [p for p, _ in entries]
-    if not paths:
-        sys.exit(f"bench: no .c files in {tree}/compile_commands.json")
     env = dict(os.environ)
     env.pop("PYMEM_LINT_NO_CACHE", None)
     env.pop("PYMEM_LINT_NO_PCH", None)
     scratch = tempfile.mkdtemp(prefix="pymem-lint-bench.")
+    if len(a.trees) == 1:
+        tree = os.path.abspath(a.trees[0])
+    else:  # one compile database for all (absolute paths in each entry)
+        tree = scratch
+        merged = []
+        for _, e in entries:
+            e = dict(e)
+            e["file"] = os.path.normpath(os.path.join(e["directory"], e["file"]))
+            merged.append(e)
+        with open(os.path.join(scratch, "compile_commands.json"), "w") as f:
+            json.dump(merged, f)
     rows = {}
 
     def record(name, result, files):
@@ -153,22 +171,30 @@ def main():
                    run(lint_cmd(db, part), env=env), len(part))
     # peers, once, on a fraction of the files
     peer_part = subset(entries, a.peers_fraction)
+
+    def peer(name, command_of):
+        total, said = [0.0, 0.0, 0.0], 0
+        for path, e in peer_part:
+            w, c, m, out, err, _ = run(command_of(path, e), cwd=e["directory"])
+            total = [total[0] + w, total[1] + c, max(total[2], m)]
+            said += sum(1 for line in (out + err).splitlines()
+                        if ("leak" in line.lower() or "double" in line.lower())
+                        and ("warning" in line or "error" in line))
+        record(name, (*total, "", "", 0), len(peer_part))
+        peer_findings[name] = said
+
+    peer_findings = {}
     if not a.no_peers and shutil.which("cppcheck"):
-        total = [0.0, 0.0, 0.0]
-        for path, e in peer_part:
-            flags = [x for x in clang_args(e) if x.startswith(("-I", "-D", "-U"))]
-            w, c, m, _, _, _ = run(["cppcheck", "--library=python", "-q",
-                                    "--enable=warning", *flags, path],
-                                   cwd=e["directory"])
-            total = [total[0] + w, total[1] + c, max(total[2], m)]
-        record("cppcheck --library=python", (*total, "", "", 0), len(peer_part))
+        peer("cppcheck --library=python", lambda path, e: [
+            "cppcheck", "--library=python", "-q", "--enable=warning",
+            *[x for x in clang_args(e) if x.startswith(("-I", "-D", "-U"))],
+            path])
     if not a.no_peers and shutil.which("clang"):
-        total = [0.0, 0.0, 0.0]
-        for path, e in peer_part:
-            w, c, m, _, _, _ = run(["clang", "--analyze", *clang_args(e), path,
-                                    "-o", os.devnull], cwd=e["directory"])
-            total = [total[0] + w, total[1] + c, max(total[2], m)]
-        record("clang --analyze", (*total, "", "", 0), len(peer_part))
+        peer("clang --analyze", lambda path, e: [
+            "clang", "--analyze", *clang_args(e), path, "-o", os.devnull])
+    if not a.no_peers and shutil.which("gcc"):
+        peer("gcc -fanalyzer", lambda path, e: [
+            "gcc", "-fanalyzer", "-c", *clang_args(e), path, "-o", os.devnull])
     # paths: 2^k paths in one function
     if a.paths:
         for k in (10, 20, 30, 40):
@@ -188,8 +214,8 @@ def main():
         return statistics.median(r[0][i] for r in rows[name])
 
     n = len(paths)
-    print(f"tree: {tree} ({n} files); {os.cpu_count()} cores; {a.reps} "
-          f"repetitions, medians; -j {a.jobs}")
+    print(f"trees: {' '.join(a.trees)} ({n} files); {os.cpu_count()} cores; "
+          f"{a.reps} repetitions, medians; -j {a.jobs}")
     print(f"{'run':<30} {'files':>5} {'wall s':>8} {'CPU s':>8} "
           f"{'peak MiB':>9} {'CPU s/100 files':>16}")
     for name in rows:
@@ -211,15 +237,19 @@ def main():
     if "pymem-lint touched" in rows:
         print(f"  touched / cold                   "
               f"{per_file('pymem-lint touched') / per_file('pymem-lint cold'):.3f}")
-    for peer in ("clang --analyze", "cppcheck --library=python"):
-        if peer in rows:
-            print(f"  pymem-lint cold / {peer:<22} "
-                  f"{per_file('pymem-lint cold') / per_file(peer):.3f}")
+    for name in ("clang --analyze", "gcc -fanalyzer",
+                 "cppcheck --library=python"):
+        if name in rows:
+            print(f"  pymem-lint cold / {name:<22} "
+                  f"{per_file('pymem-lint cold') / per_file(name):.3f}")
     for fraction in ("25%", "50%"):
         print(f"  cold {fraction} / floor {fraction}              "
               f"{per_file('pymem-lint cold ' + fraction) / per_file('floor ' + fraction):.2f}")
     findings = [r[0][3].count("[PML") for r in rows["pymem-lint cold"]]
     print(f"findings (cold): {findings[0]}")
+    for name, said in peer_findings.items():
+        print(f"{name}: {said} lines about a leak or a double free, on "
+              f"{len(peer_part)} files")
 
 
 main()

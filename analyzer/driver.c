@@ -140,7 +140,10 @@ static void analyze(CXIndex index, struct pl_job *job,
     bool keep = false;
     if (job->callees.argc && !job->globals) {
         pthread_mutex_lock(lock);
-        keep = budget->used + unit.arena.total <= budget->limit;
+        /* many small files rather than a few large: every parse saved
+           saves Python.h's share, whatever the size of the file */
+        keep = unit.arena.total <= budget->limit / 32 &&
+               budget->used + unit.arena.total <= budget->limit;
         if (keep)
             budget->used += unit.arena.total;
         pthread_mutex_unlock(lock);

@@ -25,6 +25,7 @@ table says so. Scaling: pymem-lint cold and the floor on 25%, 50% and
 
 Usage: bench.py BUILD_DIR TREE... [--reps N] [--touch HEADER]
                 [--peers-fraction F] [--no-peers] [--paths] [--jobs N]
+                [--peer-timeout S]
 Each TREE holds a compile_commands.json (with several, their entries are
 merged into one in a scratch directory); nothing in them is changed except
 the --touch header, which is restored. The peers' lines that speak of a
@@ -35,20 +36,32 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
-def run(cmd, cwd=None, env=None):
-    """Run cmd; return (wall s, cpu s, peak MiB, stdout, stderr, status)."""
+def run(cmd, cwd=None, env=None, limit=None):
+    """Run cmd; return (wall s, cpu s, peak MiB, stdout, stderr, status).
+    With 'limit', the command is killed after that many seconds (status
+    -9)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL,
+                                start_new_session=limit is not None)
+        timer = None
+        if limit:  # the whole group: gcc's cc1 is a child of the driver
+            timer = threading.Timer(
+                limit, lambda: os.killpg(proc.pid, signal.SIGKILL))
+            timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        if timer:
+            timer.cancel()
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
@@ -104,6 +117,8 @@ def main():
     ap.add_argument("--paths", action="store_true",
                     help="also time functions with 2^k paths")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--peer-timeout", type=float, default=600,
+                    help="kill a peer after this many seconds on one file")
     a = ap.parse_args()
     build = os.path.abspath(a.build_dir)
     lint = os.path.join(build, "pymem-lint")
@@ -173,13 +188,18 @@ def main():
     peer_part = subset(entries, a.peers_fraction)
 
     def peer(name, command_of):
-        total, said = [0.0, 0.0, 0.0], 0
+        total, said, killed = [0.0, 0.0, 0.0], 0, 0
         for path, e in peer_part:
-            w, c, m, out, err, _ = run(command_of(path, e), cwd=e["directory"])
+            w, c, m, out, err, status = run(command_of(path, e),
+                                            cwd=e["directory"],
+                                            limit=a.peer_timeout)
+            killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9
             total = [total[0] + w, total[1] + c, max(total[2], m)]
             said += sum(1 for line in (out + err).splitlines()
                         if ("leak" in line.lower() or "double" in line.lower())
                         and ("warning" in line or "error" in line))
+        if killed:  # the time shown is a floor for these
+            name += f" ({killed} killed at {a.peer_timeout:g} s)"
         record(name, (*total, "", "", 0), len(peer_part))
         peer_findings[name] = said
 
@@ -237,9 +257,9 @@ def main():
     if "pymem-lint touched" in rows:
         print(f"  touched / cold                   "
               f"{per_file('pymem-lint touched') / per_file('pymem-lint cold'):.3f}")
-    for name in ("clang --analyze", "gcc -fanalyzer",
-                 "cppcheck --library=python"):
-        if name in rows:
+    for name in rows:
+        if name.startswith(("clang --analyze", "gcc -fanalyzer",
+                            "cppcheck --library=python")):
             print(f"  pymem-lint cold / {name:<22} "
                   f"{per_file('pymem-lint cold') / per_file(name):.3f}")
     for fraction in ("25%", "50%"):

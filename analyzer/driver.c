@@ -255,12 +255,22 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
         nthreads = 1;
     if (nthreads > njobs)
         nthreads = njobs ? (unsigned)njobs : 1;
+    /* Every worker is a thread with a large stack (address space, used
+       only as deep as the input goes): libclang parses on the calling
+       thread (LIBCLANG_NOTHREADS, set by main) and recurses as deep as
+       the code nests, an else-if chain of 10,000 overflowed its own 8 MiB
+       parse thread. The main thread only waits. */
     pthread_t *threads = pl_xcalloc(nthreads, sizeof *threads);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, PL_WORKER_STACK);
     unsigned started = 0;
-    for (unsigned t = 1; t < nthreads; t++)
-        if (pthread_create(&threads[started], NULL, worker, &w) == 0)
+    for (unsigned t = 0; t < nthreads; t++)
+        if (pthread_create(&threads[started], &attr, worker, &w) == 0)
             started++;
-    worker(&w); /* the main thread works too */
+    pthread_attr_destroy(&attr);
+    if (!started)
+        worker(&w); /* no thread at all: the main thread's stack it is */
     for (unsigned t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
     free(threads);

@@ -15,6 +15,9 @@
 
 struct pl_rule;
 
+/* The stack of each worker thread (see pl_driver_run). */
+#define PL_WORKER_STACK ((size_t)1 << 30)
+
 /* Where a job's time went, in seconds summed over both passes. */
 struct pl_phase_times {
     double pch;        /* building a precompiled Python.h */

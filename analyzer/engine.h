@@ -45,6 +45,9 @@ struct pl_summaries {
     const struct pl_unit *unit;
     struct pl_summary *items; /* one per function of the unit, same order */
     size_t len;
+    size_t *by_name;  /* open addressing over items by name: index + 1,
+                         0 = empty; a power of two of slots, or NULL */
+    size_t nslots;
     struct pl_dataflow_stats *stats;
     /* summaries of other files' functions met so far (from
        unit->globals), converted once each */

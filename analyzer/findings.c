@@ -131,34 +131,60 @@ void pl_findings_unique(struct pl_findings *f)
 #define CYAN "\033[1;36m"
 #define RESET "\033[0m"
 
+/* Source lines longer than this are not shown (as clang does): one
+   generated line can be megabytes. */
+#define MAX_SHOWN_LINE 4096
+
 /* Print the source line and a caret under column 'col' (1-based). */
 static void print_caret(FILE *out, const char *text, unsigned col,
                         bool color)
 {
-    fprintf(out, "%s\n", text);
     size_t len = strlen(text);
-    for (unsigned i = 1; i < col; i++)
-        fputc(i - 1 < len && text[i - 1] == '\t' ? '\t' : ' ', out);
+    if (len > MAX_SHOWN_LINE)
+        return;
+    pl_put_safe(out, text);
+    fputc('\n', out);
+    for (unsigned i = 1; i < col && i <= len; i++)
+        fputc(text[i - 1] == '\t' ? '\t' : ' ', out);
     fprintf(out, "%s^%s\n", color ? GREEN : "", color ? RESET : "");
+}
+
+/* "FILE:LINE:COL: " in bold (with colour), the file name made safe. */
+static void print_place(FILE *out, const char *file, unsigned line,
+                        unsigned col, bool color)
+{
+    fputs(color ? BOLD : "", out);
+    pl_put_safe(out, file);
+    fprintf(out, ":%u:%u: ", line, col);
 }
 
 static void print_one(const struct pl_finding *it, FILE *out, bool color)
 {
-    fprintf(out, "%s%s:%u:%u: %swarning: %s%s%s [%s]%s\n", color ? BOLD : "",
-            it->file, it->line, it->col, color ? MAGENTA : "",
-            color ? RESET BOLD : "", it->message, "", it->rule_id,
-            color ? RESET : "");
+    print_place(out, it->file, it->line, it->col, color);
+    fprintf(out, "%swarning: %s", color ? MAGENTA : "",
+            color ? RESET BOLD : "");
+    pl_put_safe(out, it->message);
+    fprintf(out, " [%s]%s\n", it->rule_id, color ? RESET : "");
     if (it->source_line)
         print_caret(out, it->source_line, it->col, color);
-    for (size_t k = 0; k < it->nnotes; k++)
-        fprintf(out, "%s%s:%u:%u: %snote: %s%s\n", color ? BOLD : "",
-                it->file, it->notes[k].line, it->notes[k].col,
-                color ? CYAN : "", color ? RESET : "", it->notes[k].text);
-    if (it->verdict)
-        fprintf(out, "%s%s:%u:%u: %snote: %svalidated by running: %s%s%s\n",
-                color ? BOLD : "", it->file, it->line, it->col,
-                color ? CYAN : "", color ? RESET : "", it->verdict,
-                it->evidence ? ": " : "", it->evidence ? it->evidence : "");
+    for (size_t k = 0; k < it->nnotes; k++) {
+        print_place(out, it->file, it->notes[k].line, it->notes[k].col,
+                    color);
+        fprintf(out, "%snote: %s", color ? CYAN : "", color ? RESET : "");
+        pl_put_safe(out, it->notes[k].text);
+        fputc('\n', out);
+    }
+    if (it->verdict) {
+        print_place(out, it->file, it->line, it->col, color);
+        fprintf(out, "%snote: %svalidated by running: ", color ? CYAN : "",
+                color ? RESET : "");
+        pl_put_safe(out, it->verdict);
+        if (it->evidence) {
+            fputs(": ", out);
+            pl_put_safe(out, it->evidence);
+        }
+        fputc('\n', out);
+    }
 }
 
 void pl_findings_print(const struct pl_findings *f, FILE *out, bool color)

@@ -9,6 +9,7 @@
 
 #include <clang-c/CXCompilationDatabase.h>
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +40,16 @@ void pl_argv_push(struct pl_argv *a, const char *arg)
 
 /* ---- databases ---- */
 
+/* The files a database lists: real paths (else as written), sorted. */
+struct listed {
+    char **files;
+    size_t n, cap;
+};
+
 struct loaded_db {
     char *dir;                       /* directory holding the json */
     CXCompilationDatabase db;        /* NULL: none there */
+    struct listed listed;
 };
 
 struct pl_flags {
@@ -49,6 +57,7 @@ struct pl_flags {
     size_t ndbs, dbs_cap;
     CXCompilationDatabase forced;    /* from -p */
     char *forced_dir;
+    struct listed forced_listed;
     struct pl_argv python_args;      /* -I of the interpreter */
     bool python_done;
     char *python;
@@ -62,37 +71,118 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static CXCompilationDatabase open_db(const char *dir)
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void listed_release(struct listed *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->files[i]);
+    free(l->files);
+    memset(l, 0, sizeof *l);
+}
+
+static bool is_listed(const struct listed *l, const char *path_abs)
+{
+    return l->n && bsearch(&path_abs, l->files, l->n, sizeof *l->files,
+                           compare_paths) != NULL;
+}
+
+/*
+ * Check 'json' ourselves (libclang would print its own multi-line errors
+ * and say nothing of the reason) and collect the files it lists. Returns
+ * false with the reason in 'why'.
+ */
+static bool read_listed(const char *json, struct listed *l, char *why,
+                        size_t why_len)
+{
+    json_error_t error;
+    json_t *doc = json_load_file(json, 0, &error);
+    if (!doc) {
+        snprintf(why, why_len, "line %d: %s", error.line, error.text);
+        return false;
+    }
+    bool ok = json_is_array(doc);
+    if (!ok)
+        snprintf(why, why_len, "not a JSON array of compile commands");
+    size_t i;
+    json_t *entry;
+    json_array_foreach(doc, i, entry) {
+        const char *dir = json_string_value(json_object_get(entry, "directory"));
+        const char *file = json_string_value(json_object_get(entry, "file"));
+        if (!ok)
+            break;
+        if (!dir || !file) {
+            snprintf(why, why_len, "entry %zu has no \"%s\" string", i + 1,
+                     dir ? "file" : "directory");
+            ok = false;
+            break;
+        }
+        char joined[PATH_MAX];
+        if (file[0] == '/')
+            snprintf(joined, sizeof joined, "%s", file);
+        else
+            snprintf(joined, sizeof joined, "%s/%s", dir, file);
+        char *real = realpath(joined, NULL);
+        PL_PUSH(l->files, l->n, l->cap, real ? real : pl_xstrdup(joined));
+    }
+    json_decref(doc);
+    if (!ok) {
+        listed_release(l);
+        return false;
+    }
+    if (l->n)
+        qsort(l->files, l->n, sizeof *l->files, compare_paths);
+    return true;
+}
+
+/* The database in 'dir', or NULL: none there, or (after a warning, or
+   with 'forced' an error) not a valid one. */
+static CXCompilationDatabase open_db(const char *dir, struct listed *listed,
+                                     bool forced)
 {
     char json[PATH_MAX];
     if (snprintf(json, sizeof json, "%s/compile_commands.json", dir) >=
             (int)sizeof json ||
         !file_exists(json))
         return NULL;
-    CXCompilationDatabase_Error err;
-    CXCompilationDatabase db =
-        clang_CompilationDatabase_fromDirectory(dir, &err);
-    if (err != CXCompilationDatabase_NoError || !db) {
-        pl_warning("cannot load '%s': not a valid compilation database; "
-                   "using the Python include directory instead",
-                   json);
-        return NULL;
+    char why[512];
+    CXCompilationDatabase db = NULL;
+    if (read_listed(json, listed, why, sizeof why)) {
+        CXCompilationDatabase_Error err;
+        db = clang_CompilationDatabase_fromDirectory(dir, &err);
+        if (err != CXCompilationDatabase_NoError || !db) {
+            snprintf(why, sizeof why, "libclang cannot load it");
+            listed_release(listed);
+            db = NULL;
+        }
     }
+    if (!db && forced)
+        pl_error("cannot use '%s': %s", json, why);
+    else if (!db)
+        pl_warning("cannot use '%s': %s; using the Python include directory "
+                   "instead", json, why);
     return db;
 }
 
 /* The database of directory 'dir' (cached), or NULL. */
 static CXCompilationDatabase db_in(struct pl_flags *f, const char *dir,
-                                   const char **found_dir)
+                                   const char **found_dir,
+                                   const struct listed **listed)
 {
     for (size_t i = 0; i < f->ndbs; i++)
         if (strcmp(f->dbs[i].dir, dir) == 0) {
             *found_dir = f->dbs[i].dir;
+            *listed = &f->dbs[i].listed;
             return f->dbs[i].db;
         }
-    struct loaded_db entry = {pl_xstrdup(dir), open_db(dir)};
+    struct loaded_db entry = {pl_xstrdup(dir), NULL, {0}};
+    entry.db = open_db(dir, &entry.listed, false);
     PL_PUSH(f->dbs, f->ndbs, f->dbs_cap, entry);
     *found_dir = f->dbs[f->ndbs - 1].dir;
+    *listed = &f->dbs[f->ndbs - 1].listed;
     return entry.db;
 }
 
@@ -117,10 +207,14 @@ struct pl_flags *pl_flags_new(const char *db_dir, const char *python,
         if (stat(abs, &sb) == 0 && S_ISREG(sb.st_mode) && slash &&
             strcmp(slash + 1, "compile_commands.json") == 0)
             *(slash == abs ? slash + 1 : slash) = '\0'; /* the file itself */
-        f->forced = open_db(abs);
+        char json[PATH_MAX];
+        snprintf(json, sizeof json, "%s/compile_commands.json", abs);
+        bool there = file_exists(json);
+        f->forced = open_db(abs, &f->forced_listed, true);
         if (!f->forced) {
-            pl_error("cannot use -p '%s': no compile_commands.json there",
-                     db_dir);
+            if (!there)
+                pl_error("cannot use -p '%s': no compile_commands.json there",
+                         db_dir);
             free(abs);
             pl_flags_free(f);
             return NULL;
@@ -137,12 +231,14 @@ void pl_flags_free(struct pl_flags *f)
     for (size_t i = 0; i < f->ndbs; i++) {
         if (f->dbs[i].db)
             clang_CompilationDatabase_dispose(f->dbs[i].db);
+        listed_release(&f->dbs[i].listed);
         free(f->dbs[i].dir);
     }
     free(f->dbs);
     if (f->forced)
         clang_CompilationDatabase_dispose(f->forced);
     free(f->forced_dir);
+    listed_release(&f->forced_listed);
     pl_argv_release(&f->python_args);
     pl_argv_release(&f->extra);
     free(f->python);
@@ -258,10 +354,12 @@ static void load_python_includes(struct pl_flags *f)
 /* ---- lookup ---- */
 
 static CXCompilationDatabase find_db(struct pl_flags *f, const char *path_abs,
-                                     const char **found_dir)
+                                     const char **found_dir,
+                                     const struct listed **listed)
 {
     if (f->forced) {
         *found_dir = f->forced_dir;
+        *listed = &f->forced_listed;
         return f->forced;
     }
     char dir[PATH_MAX];
@@ -272,12 +370,12 @@ static CXCompilationDatabase find_db(struct pl_flags *f, const char *path_abs,
             break;
         *slash = '\0';
         const char *here = dir[0] ? dir : "/";
-        CXCompilationDatabase db = db_in(f, here, found_dir);
+        CXCompilationDatabase db = db_in(f, here, found_dir, listed);
         if (db)
             return db;
         char build[PATH_MAX];
         if (snprintf(build, sizeof build, "%s/build", dir) < (int)sizeof build) {
-            db = db_in(f, build, found_dir);
+            db = db_in(f, build, found_dir, listed);
             if (db)
                 return db;
         }
@@ -293,8 +391,11 @@ int pl_flags_for(struct pl_flags *f, const char *path, struct pl_argv *out)
     if (!abs)
         return pl_error("cannot access '%s': %s", path, strerror(errno));
     const char *db_dir = NULL;
-    CXCompilationDatabase db = find_db(f, abs, &db_dir);
-    bool from_db = db && args_from_db(db, abs, out);
+    const struct listed *listed = NULL;
+    CXCompilationDatabase db = find_db(f, abs, &db_dir, &listed);
+    /* only a file the database lists: for others libclang guesses a
+       command from a file of a similar name, even a deleted one */
+    bool from_db = db && is_listed(listed, abs) && args_from_db(db, abs, out);
     if (from_db) {
         snprintf(f->origin, sizeof f->origin,
                  "database %s/compile_commands.json", db_dir);

@@ -8,6 +8,8 @@
 #include "pch.h"
 #include "lower.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,9 +285,17 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
         pl_arena_release(&unit->arena);
         return -2; /* quietly: the caller parses without the PCH */
     }
-    if (code != CXError_Success || !tu)
+    if (code != CXError_Success || !tu) {
+        /* libclang does not say why: a file it cannot read is the usual */
+        int fd = unsaved ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+        if (!unsaved && fd < 0)
+            return pl_error("cannot analyze '%s': %s", display_path,
+                            strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return pl_error("cannot analyze '%s': %s", display_path,
                         error_name(code));
+    }
     struct lowering lw = {.unit = unit, .tu = tu};
     CXFile main_file = clang_getFile(tu, path);
     pl_grow((void **)&unit->sources, &lw.sources_cap, 1,

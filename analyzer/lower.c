@@ -312,33 +312,40 @@ static struct pl_node *lower_operator(struct lowering *lw, CXCursor c,
 }
 
 /* Deeper syntax trees (generated code) are not analyzed: following them
- * would cost stack without bound. */
-#define MAX_DEPTH 600
+ * would cost stack without bound. Lowering and the passes over the tree
+ * recurse once a level, a few hundred bytes each, on a worker's stack of
+ * PL_WORKER_STACK (1 GiB): an else-if chain of 20,000 branches is 40,000
+ * statement levels. Expressions stop much sooner: clang itself allows
+ * 256 parentheses, and lowering a level of a deeper one (a macro that
+ * expands to a million terms) costs time in proportion to what is below. */
+#define MAX_STMT_DEPTH 100000
+#define MAX_EXPR_DEPTH 1000
 
 static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c);
 
 /*
- * Lower 'c' with 'lower', one level deeper; past MAX_DEPTH mark the
- * function as too deep and return an empty node of kind 'instead'.
+ * Lower 'c' with 'lower', one level deeper in '*depth'; past 'limit' mark
+ * the function as too deep and return an empty node of kind 'instead'.
  */
 static struct pl_node *
 lower_nested(struct lowering *lw, CXCursor c,
              struct pl_node *(*lower)(struct lowering *, CXCursor),
-             enum pl_node_kind instead)
+             enum pl_node_kind instead, unsigned *depth, unsigned limit)
 {
-    if (lw->depth >= MAX_DEPTH) {
+    if (*depth >= limit) {
         lw->fn->too_deep = true;
         return new_node(lw, instead, c, 0);
     }
-    lw->depth++;
+    ++*depth;
     struct pl_node *node = lower(lw, c);
-    lw->depth--;
+    --*depth;
     return node;
 }
 
 static struct pl_node *lower_expr(struct lowering *lw, CXCursor c)
 {
-    return lower_nested(lw, c, lower_expr_at_depth, PL_N_OTHER);
+    return lower_nested(lw, c, lower_expr_at_depth, PL_N_OTHER,
+                        &lw->expr_depth, MAX_EXPR_DEPTH);
 }
 
 static struct pl_node *lower_expr_at_depth(struct lowering *lw, CXCursor c)
@@ -576,7 +583,8 @@ static struct pl_node *lower_stmt_at_depth(struct lowering *lw, CXCursor c);
 
 static struct pl_node *lower_stmt(struct lowering *lw, CXCursor c)
 {
-    return lower_nested(lw, c, lower_stmt_at_depth, PL_N_NULLSTMT);
+    return lower_nested(lw, c, lower_stmt_at_depth, PL_N_NULLSTMT,
+                        &lw->depth, MAX_STMT_DEPTH);
 }
 
 static struct pl_node *lower_stmt_at_depth(struct lowering *lw, CXCursor c)

@@ -18,7 +18,8 @@ struct lowering {
     unsigned current_source;  /* source of the function being visited */
     CXFile *ignored;          /* included .c files not analyzed */
     size_t nignored, ignored_cap;
-    unsigned depth;           /* nesting of the node being lowered */
+    unsigned depth;           /* nesting of the statement being lowered */
+    unsigned expr_depth;      /* and of the expression */
 };
 
 struct cursor_list {

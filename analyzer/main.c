@@ -799,6 +799,9 @@ static int validate_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* libclang parses on the calling thread, a worker with a large stack
+       (driver.c), not on a thread of its own with 8 MiB */
+    setenv("LIBCLANG_NOTHREADS", "1", 1);
     if (argc > 1 && strcmp(argv[1], "validate") == 0)
         return validate_command(argc, argv);
     if (argc > 1 && strcmp(argv[1], "stats") == 0)

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define INFORMATION_URI "https://github.com/pymem-lint/pymem-lint"
@@ -501,6 +502,19 @@ struct pl_atomic *pl_atomic_open(const char *path, FILE **out)
         free(a);
         return NULL;
     }
+    /* mkstemp makes it 0600: give it the mode of the file it replaces,
+       or that of a new file under the umask */
+    struct stat old;
+    mode_t mode;
+    if (stat(path, &old) == 0) {
+        mode = old.st_mode & 07777;
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        mode = 0666 & ~mask;
+    }
+    if (fchmod(fd, mode) != 0)
+        pl_warning("cannot set the mode of '%s': %s", path, strerror(errno));
     *out = a->file;
     return a;
 }

@@ -22,6 +22,27 @@ struct pl_summaries *pl_summaries_new(const struct pl_unit *unit,
     sums->stats = stats;
     for (size_t i = 0; i < sums->len; i++)
         sums->items[i].name = unit->funcs[i].name;
+    /* a file may define thousands of functions, each called many times:
+       find them by name in constant time */
+    sums->nslots = 16;
+    while (sums->nslots < 2 * sums->len)
+        sums->nslots *= 2;
+    sums->by_name = pl_xcalloc(sums->nslots, sizeof *sums->by_name);
+    for (size_t i = 0; i < sums->len; i++) {
+        const char *name = sums->items[i].name;
+        if (!name)
+            continue;
+        size_t slot = pl_hash_bytes(PL_HASH_SEED, name, strlen(name)) &
+                      (sums->nslots - 1);
+        bool taken = false; /* the first of two same-named functions wins */
+        while (sums->by_name[slot] && !taken) {
+            taken = strcmp(sums->items[sums->by_name[slot] - 1].name,
+                           name) == 0;
+            slot = (slot + 1) & (sums->nslots - 1);
+        }
+        if (!taken)
+            sums->by_name[slot] = i + 1;
+    }
     return sums;
 }
 
@@ -30,6 +51,7 @@ void pl_summaries_free(struct pl_summaries *sums)
     if (!sums)
         return;
     free(sums->items);
+    free(sums->by_name);
     for (size_t i = 0; i < sums->nothers; i++)
         free(sums->others[i]);
     free(sums->others);
@@ -39,9 +61,13 @@ void pl_summaries_free(struct pl_summaries *sums)
 /* The index of same-file function 'name' among the summaries, or -1. */
 static long own_index(const struct pl_summaries *sums, const char *name)
 {
-    for (size_t i = 0; sums && name && i < sums->len; i++)
-        if (strcmp(sums->items[i].name, name) == 0)
-            return (long)i;
+    if (!sums || !name || !sums->by_name)
+        return -1;
+    size_t slot = pl_hash_bytes(PL_HASH_SEED, name, strlen(name)) &
+                  (sums->nslots - 1);
+    for (; sums->by_name[slot]; slot = (slot + 1) & (sums->nslots - 1))
+        if (strcmp(sums->items[sums->by_name[slot] - 1].name, name) == 0)
+            return (long)(sums->by_name[slot] - 1);
     return -1;
 }
 

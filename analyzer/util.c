@@ -11,13 +11,39 @@
 #include <string.h>
 #include <time.h>
 
+void pl_put_safe(FILE *out, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+        fputc((*c < 0x20 && *c != '\t') || *c == 0x7f ? '?' : *c, out);
+}
+
+/* One line on stderr: the prefix, then the message with control bytes
+   (from file names, source text, libclang) made harmless. */
+static void message(const char *prefix, const char *fmt, va_list ap)
+{
+    char small[1024];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    char *text = small;
+    if (n >= (int)sizeof small) {
+        text = pl_xmalloc((size_t)n + 1);
+        vsnprintf(text, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    fputs(prefix, stderr);
+    if (n > 0)
+        pl_put_safe(stderr, text);
+    fputc('\n', stderr);
+    if (text != small)
+        free(text);
+}
+
 int pl_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("pymem-lint: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    message("pymem-lint: error: ", fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -26,9 +52,7 @@ void pl_warning(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("pymem-lint: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    message("pymem-lint: warning: ", fmt, ap);
     va_end(ap);
 }
 

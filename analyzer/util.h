@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define PL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
@@ -17,6 +18,9 @@
  * Returns -1, so callers can write `return pl_error(...)`.
  */
 int pl_error(const char *fmt, ...) PL_PRINTF(1, 2);
+/* Write 'text' to 'out' with control bytes other than tab as '?': file
+   names and source text must not drive the terminal. */
+void pl_put_safe(FILE *out, const char *text);
 
 /* Print "pymem-lint: warning: MESSAGE" on stderr. */
 void pl_warning(const char *fmt, ...) PL_PRINTF(1, 2);

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "driver.h"
 #include "flags.h"
+#include "interrupt.h"
 #include "merge.h"
 #include "output.h"
 #include "sources.h"
@@ -484,6 +485,8 @@ static int validate_findings(struct options *o, struct pl_store *store,
         work = realpath(o->keep_runs, NULL);
     } else {
         work = pl_temp_dir("validate");
+        if (work)
+            pl_interrupt_remove_tree(work);
     }
     if (!work) {
         free(runtime);
@@ -513,8 +516,10 @@ static int validate_findings(struct options *o, struct pl_store *store,
         *confirmed = s.confirmed > 0;
     }
     pl_strbuf_release(&cmd);
-    if (!o->keep_runs)
+    if (!o->keep_runs) {
+        pl_interrupt_forget(work);
         pl_remove_tree(work);
+    }
     else
         fprintf(stderr, "pymem-lint: validate: the runs' output and records "
                 "are in %s\n", work);
@@ -802,6 +807,7 @@ int main(int argc, char **argv)
     /* libclang parses on the calling thread, a worker with a large stack
        (driver.c), not on a thread of its own with 8 MiB */
     setenv("LIBCLANG_NOTHREADS", "1", 1);
+    pl_interrupt_install();
     if (argc > 1 && strcmp(argv[1], "validate") == 0)
         return validate_command(argc, argv);
     if (argc > 1 && strcmp(argv[1], "stats") == 0)

@@ -11,6 +11,7 @@
  * "pymemLint/v1"), and the path notes as a codeFlow.
  */
 #include "output.h"
+#include "interrupt.h"
 #include "linehash.h"
 
 #include <ctype.h>
@@ -502,6 +503,7 @@ struct pl_atomic *pl_atomic_open(const char *path, FILE **out)
         free(a);
         return NULL;
     }
+    pl_interrupt_remove_file(a->tmp);
     /* mkstemp makes it 0600: give it the mode of the file it replaces,
        or that of a new file under the umask */
     struct stat old;
@@ -537,6 +539,7 @@ int pl_atomic_commit(struct pl_atomic *a, bool ok)
     }
     if (!ok)
         unlink(a->tmp);
+    pl_interrupt_forget(a->tmp);
     free(a->path);
     free(a->tmp);
     free(a);

@@ -3,6 +3,7 @@
  */
 #include "pch.h"
 #include "frontend.h"
+#include "interrupt.h"
 #include "output.h"
 #include "util.h"
 
@@ -56,6 +57,8 @@ struct pl_pch_cache *pl_pch_cache_new(const char *dir)
     } else {
         path = pl_temp_dir("pch");
         temporary = path != NULL;
+        if (path)
+            pl_interrupt_remove_tree(path);
     }
     if (!path)
         return NULL;
@@ -80,8 +83,10 @@ void pl_pch_cache_free(struct pl_pch_cache *c)
         free(e);
     }
     free(c->entries);
-    if (c->temporary)
+    if (c->temporary) {
+        pl_interrupt_forget(c->dir);
         pl_remove_tree(c->dir);
+    }
     free(c->dir);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
@@ -338,6 +343,7 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     }
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", e->pch, (long)getpid(),
              (unsigned long)pthread_self());
+    pl_interrupt_remove_file(tmp);
     if (ok)
         ok = clang_saveTranslationUnit(tu, tmp, clang_defaultSaveOptions(tu)) ==
                  CXSaveError_None;
@@ -355,6 +361,7 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     }
     if (!ok)
         unlink(tmp);
+    pl_interrupt_forget(tmp);
     return ok ? 1 : 0;
 }
 

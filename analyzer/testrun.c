@@ -3,6 +3,7 @@
  * and read back what the hook recorded (see testrun.h).
  */
 #include "testrun.h"
+#include "interrupt.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -238,6 +239,7 @@ int pl_testruns(struct pl_testrun *runs, size_t n,
             if (pid == 0)
                 exec_run(&runs[next], o);
             setpgid(pid, pid);
+            pl_interrupt_kill_group(pid);
             for (unsigned k = 0; k < jobs; k++)
                 if (!children[k].pid) {
                     children[k] = (struct child){pid, next, now(), false};
@@ -275,6 +277,7 @@ int pl_testruns(struct pl_testrun *runs, size_t n,
             else if (WIFSIGNALED(status))
                 run->signal = WTERMSIG(status);
             kill(-c->pid, SIGKILL); /* what it left behind */
+            pl_interrupt_forget_group(c->pid);
             read_run_dir(run);
             c->pid = 0;
             running--;

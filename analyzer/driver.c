@@ -38,6 +38,12 @@ static void parse_job(CXIndex index, struct pl_job *job, struct pl_unit *unit)
     int nargs = (int)job->args.argc;
     char *const *pch_deps = NULL;
     size_t npch_deps = 0;
+    if (pl_unit_check_includes(path, job->path) < 0) {
+        memset(unit, 0, sizeof *unit);
+        pl_arena_init(&unit->arena);
+        job->status = -1;
+        return;
+    }
     double started = pl_monotonic_seconds();
     const char *pch = pl_pch_for(job->pch, index, path, args, nargs, &pch_deps,
                                  &npch_deps);

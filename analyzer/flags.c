@@ -282,6 +282,19 @@ static bool same_file(const char *a, const char *dir, const char *path_abs)
     return same;
 }
 
+/* A source file named in the command: the file itself when its directory
+   does not exist (same_file() cannot tell), or another one. libclang is
+   given the file to parse apart, and a second input makes it fail. */
+static bool another_source(const char *arg)
+{
+    if (arg[0] == '-')
+        return false;
+    const char *dot = strrchr(arg, '.');
+    return dot && (strcmp(dot, ".c") == 0 || strcmp(dot, ".i") == 0 ||
+                   strcmp(dot, ".cc") == 0 || strcmp(dot, ".cpp") == 0 ||
+                   strcmp(dot, ".cxx") == 0 || strcmp(dot, ".m") == 0);
+}
+
 static bool args_from_db(CXCompilationDatabase db, const char *path_abs,
                          struct pl_argv *out)
 {
@@ -307,7 +320,7 @@ static bool args_from_db(CXCompilationDatabase db, const char *path_abs,
             if (takes_value(a))
                 i++;
             else if (!dropped(a) && !same_file(a, dir, path_abs) &&
-                     strcmp(a, "--") != 0)
+                     !another_source(a) && strcmp(a, "--") != 0)
                 pl_argv_push(out, a);
             clang_disposeString(s);
         }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void split_lines(struct pl_unit *unit, struct pl_source *src,
@@ -293,6 +294,21 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
                             strerror(errno));
         if (fd >= 0)
             close(fd);
+        if (code == CXError_ASTReadError || code == CXError_InvalidArguments) {
+            /* no diagnostics come with it: show the arguments to look at */
+            struct pl_strbuf shown;
+            pl_strbuf_init(&shown);
+            for (int i = 0; i < nargs && shown.len < 300; i++)
+                if (strcmp(args[i], "-include-pch") != 0 &&
+                    (i == 0 || strcmp(args[i - 1], "-include-pch") != 0))
+                    pl_strbuf_addf(&shown, " %s", args[i]);
+            pl_error("cannot analyze '%s': libclang refused its compile "
+                     "arguments (a language other than C, a flag it does not "
+                     "know?):%s%s", display_path, pl_strbuf_str(&shown),
+                     shown.len >= 300 ? " ..." : "");
+            pl_strbuf_release(&shown);
+            return -1;
+        }
         return pl_error("cannot analyze '%s': %s", display_path,
                         error_name(code));
     }
@@ -334,6 +350,50 @@ int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
 {
     struct CXUnsavedFile file = {name, text, (unsigned long)strlen(text)};
     return parse_common(unit, index, name, name, args, nargs, &file, false);
+}
+
+int pl_unit_check_includes(const char *path, const char *display_path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0; /* the parse will say why */
+    char line[4096];
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        const char *c = line;
+        while (*c == ' ' || *c == '\t')
+            c++;
+        if (*c++ != '#')
+            continue;
+        while (*c == ' ' || *c == '\t')
+            c++;
+        if (strncmp(c, "include", 7) != 0)
+            continue;
+        c += 7;
+        while (*c == ' ' || *c == '\t')
+            c++;
+        char close = *c == '"' ? '"' : *c == '<' ? '>' : 0;
+        const char *end = close ? strchr(c + 1, close) : NULL;
+        if (!end)
+            continue;
+        char name[4096], target[8300];
+        snprintf(name, sizeof name, "%.*s", (int)(end - c - 1), c + 1);
+        if (name[0] == '/') {
+            snprintf(target, sizeof target, "%s", name);
+        } else if (close == '"') {
+            const char *slash = strrchr(path, '/');
+            snprintf(target, sizeof target, "%.*s%s",
+                     slash ? (int)(slash - path + 1) : 0, path, name);
+        } else {
+            continue;
+        }
+        struct stat st;
+        if (stat(target, &st) == 0 && !S_ISREG(st.st_mode))
+            rc = pl_error("cannot analyze '%s': it includes '%s', which is "
+                          "not a regular file", display_path, name);
+    }
+    fclose(f);
+    return rc;
 }
 
 int pl_unit_parse_pch(struct pl_unit *unit, CXIndex index, const char *path,

@@ -67,6 +67,14 @@ int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
                        const char *text, const char *const *args, int nargs);
 
 /* Free everything 'unit' holds. */
+/*
+ * Refuse a file that #includes something other than a regular file (by an
+ * absolute path, or in quotes next to it): libclang reads '/dev/zero' or a
+ * FIFO until it ends, which is never. Returns 0, or -1 after reporting.
+ * Headers that do the same are not looked into.
+ */
+int pl_unit_check_includes(const char *path, const char *display_path);
+
 /* pl_unit_parse() with '-include-pch PCH'. Returns -2, having reported
  * nothing, when libclang refuses the PCH: parse without it then. */
 int pl_unit_parse_pch(struct pl_unit *unit, CXIndex index, const char *path,

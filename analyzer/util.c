@@ -20,6 +20,9 @@ void pl_put_safe(FILE *out, const char *text)
 /* One line on stderr: the prefix, then the message with control bytes
    (from file names, source text, libclang) made harmless. */
 static void message(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void message(const char *prefix, const char *fmt, va_list ap)
 {
     char small[1024];
     va_list again;

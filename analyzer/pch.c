@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* WANTED: files asked; a PCH is built when the third one does, or at
@@ -41,7 +42,11 @@ struct pl_pch_cache {
     struct entry **entries;
     size_t len, cap;
     size_t used, built;
+    bool warned_room;     /* said once that the disk is too full */
 };
+
+/* Free space a PCH build needs: a PCH of Python.h is 3 to 30 MiB. */
+#define PCH_ROOM_NEEDED ((unsigned long long)256 << 20)
 
 struct pl_pch_cache *pl_pch_cache_new(const char *dir)
 {
@@ -313,6 +318,19 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     for (size_t k = 0; k < e->ndeps; k++)
         free(e->deps[k]);
     e->ndeps = 0;
+    /* libclang aborts the process when the disk fills while it saves a
+       PCH ("IO failure on output stream"): none without room to spare */
+    struct statvfs fs;
+    if (statvfs(c->dir, &fs) == 0 &&
+        (unsigned long long)fs.f_bavail * fs.f_frsize < PCH_ROOM_NEEDED) {
+        if (!c->warned_room) {
+            pl_warning("less than %d MiB free in '%s': parsing without a "
+                       "precompiled Python.h", (int)(PCH_ROOM_NEEDED >> 20),
+                       c->dir);
+            c->warned_room = true;
+        }
+        return 0;
+    }
     if (write_file(header, prefix, prefix_len) < 0)
         return 0;
     const char **all = pl_xcalloc((size_t)nargs + 4, sizeof *all);

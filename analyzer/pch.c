@@ -296,9 +296,19 @@ static bool still_fresh(const struct entry *e)
         return false;
     for (size_t i = 0; i < e->ndeps; i++) {
         struct stat st;
-        if (stat(e->deps[i], &st) != 0 || st.st_mtime > pch.st_mtime ||
-            (st.st_mtime == pch.st_mtime &&
-             st.st_mtim.tv_nsec > pch.st_mtim.tv_nsec))
+        if (stat(e->deps[i], &st) != 0)
+            return false;
+        /* the ctime too: a header put back with an old mtime (cp -p,
+           tar, rsync -t) has a new ctime */
+        const struct timespec *changed =
+            st.st_ctim.tv_sec > st.st_mtim.tv_sec ||
+                          (st.st_ctim.tv_sec == st.st_mtim.tv_sec &&
+                           st.st_ctim.tv_nsec > st.st_mtim.tv_nsec)
+                      ? &st.st_ctim
+                      : &st.st_mtim;
+        if (changed->tv_sec > pch.st_mtim.tv_sec ||
+            (changed->tv_sec == pch.st_mtim.tv_sec &&
+             changed->tv_nsec > pch.st_mtim.tv_nsec))
             return false;
     }
     return true;

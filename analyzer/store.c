@@ -4,15 +4,18 @@
  * Schema version 1 (PRAGMA user_version):
  *   results(path PRIMARY KEY, key, deps, result, updated)
  *     key:    hex of a hash of the tool version, the compile arguments,
- *             the rules, the configuration and the file's own content;
- *     deps:   JSON [[path, size, mtime_ns, content hash], ...] of every
- *             file the translation unit read (the file, its headers);
+ *             the rules, the configuration and the file's own content,
+ *             then hex of a checksum of the row's deps and result text;
+ *     deps:   JSON [[path, size, mtime_ns, content hash, ctime_ns,
+ *             inode], ...] of every file the translation unit read (the
+ *             file, its headers);
  *     result: JSON of the job's results (findings, compile errors, ...).
  *   runs(id PRIMARY KEY, started, files, analyzed, findings, by_rule)
- * An entry is current when its key matches and every dependency has the
- * same size and mtime, or else the same content hash: touching a header
- * without changing it keeps the cache, changing it re-analyzes exactly
- * the files that read it.
+ * An entry is current when its key and checksum match and every
+ * dependency has the same size, mtime, ctime and inode, or else the same
+ * content hash: touching a header without changing it keeps the cache,
+ * changing it re-analyzes exactly the files that read it, and a row
+ * changed behind our back is a miss.
  */
 #include "store.h"
 #include "output.h"
@@ -34,6 +37,8 @@
 struct file_state {
     char *path;
     long long size, mtime;
+    long long ctime, inode; /* a file put back with its old size and mtime
+                               (cp -p, tar, rsync -t) has a new ctime */
     uint64_t hash;
     bool hashed, exists;
 };
@@ -253,6 +258,9 @@ static struct file_state *file_state(struct pl_store *s, const char *path,
             fresh.size = (long long)sb.st_size;
             fresh.mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL +
                           sb.st_mtim.tv_nsec;
+            fresh.ctime = (long long)sb.st_ctim.tv_sec * 1000000000LL +
+                          sb.st_ctim.tv_nsec;
+            fresh.inode = (long long)sb.st_ino;
         }
         PL_PUSH(s->files, s->nfiles, s->files_cap, fresh);
         s->slots[slot] = s->nfiles;
@@ -517,8 +525,10 @@ static bool deps_current(struct pl_store *s, const char *deps_text)
             break;
         }
         if (fs->size == json_integer_value(json_array_get(d, 1)) &&
-            fs->mtime == json_integer_value(json_array_get(d, 2)))
-            continue; /* unchanged by size and time */
+            fs->mtime == json_integer_value(json_array_get(d, 2)) &&
+            fs->ctime == json_integer_value(json_array_get(d, 4)) &&
+            fs->inode == json_integer_value(json_array_get(d, 5)))
+            continue; /* unchanged by size, times and inode */
         fs = file_state(s, path, true);
         char hex[17];
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fs->hash);
@@ -529,6 +539,17 @@ static bool deps_current(struct pl_store *s, const char *deps_text)
     }
     json_decref(deps);
     return current;
+}
+
+/* A checksum of a row's dependencies and result, as 16 hex digits in a
+   static buffer of the calling thread. */
+static const char *row_sum(const char *deps, const char *result)
+{
+    static _Thread_local char hex[17];
+    uint64_t h = pl_hash_bytes(PL_HASH_SEED, deps, strlen(deps) + 1);
+    h = pl_hash_bytes(h, result, strlen(result) + 1);
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    return hex;
 }
 
 bool pl_store_lookup(struct pl_store *s, struct pl_job *job, uint64_t job_key)
@@ -552,7 +573,11 @@ bool pl_store_lookup(struct pl_store *s, struct pl_job *job, uint64_t job_key)
         const char *k = (const char *)sqlite3_column_text(st, 0);
         const char *deps = (const char *)sqlite3_column_text(st, 1);
         const char *result = (const char *)sqlite3_column_text(st, 2);
-        if (k && deps && result && strcmp(k, hex) == 0 &&
+        /* the key column holds the key and a checksum of the row's
+           text: a row changed by anything but us is a miss (sqlite has
+           no checksums of its own) */
+        if (k && deps && result && strlen(k) == 32 &&
+            strncmp(k, hex, 16) == 0 && strcmp(k + 16, row_sum(deps, result)) == 0 &&
             deps_current(s, deps))
             hit = result_from(job, result);
     }
@@ -571,9 +596,11 @@ static char *deps_json(struct pl_store *s, const struct pl_job *job)
         }
         char hex[17];
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fs->hash);
-        json_array_append_new(a, json_pack("[s, I, I, s]", job->deps[i],
+        json_array_append_new(a, json_pack("[s, I, I, s, I, I]", job->deps[i],
                                            (json_int_t)fs->size,
-                                           (json_int_t)fs->mtime, hex));
+                                           (json_int_t)fs->mtime, hex,
+                                           (json_int_t)fs->ctime,
+                                           (json_int_t)fs->inode));
     }
     char *text = json_dumps(a, JSON_COMPACT);
     json_decref(a);
@@ -607,8 +634,9 @@ void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
         char *deps = ok ? deps_json(s, job) : NULL;
         char *result = deps ? result_json(job) : NULL;
         if (result) {
-            char hex[17];
-            snprintf(hex, sizeof hex, "%016llx", (unsigned long long)key);
+            char hex[33];
+            snprintf(hex, sizeof hex, "%016llx%s", (unsigned long long)key,
+                     row_sum(deps, result));
             sqlite3_bind_text(st, 1, job->path, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 3, deps, -1, SQLITE_TRANSIENT);

@@ -65,6 +65,28 @@ touch src/textutil.h src/spam.c
 run --no-color --stats src other
 expect_cached "3 3"
 
+echo "== a header changed, then put back with its old size and mtime (cp -p, tar)"
+touch -r src/textutil.h stamp
+sed -i 's|/\* changed \*/|/* chanGed */|' src/textutil.h # the same size
+touch -r stamp src/textutil.h
+run --no-color --stats src other
+expect_cached "1 3" # its ctime is new: hashed, found changed
+run --no-color --stats src other
+expect_cached "3 3"
+
+echo "== a stored result changed behind its back: a miss, not a wrong answer"
+"$PYTHON3" - .pymem-lint/cache.db <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("UPDATE results SET result = replace(result, '\"line\":', '\"line\":1')"
+               " WHERE path = 'src/spam.c'").rowcount
+assert n == 1, n
+db.commit()
+PY
+run --no-color --stats src other
+expect_cached "2 3"
+if cmp -s first.out "$TMP/.out"; then pass; else fail "the changed result was shown"; fi
+
 echo "== the file itself changed"
 printf '\n' >> other/alone.c
 run --no-color --stats src other

@@ -96,6 +96,26 @@ static int exec(sqlite3 *db, const char *sql)
     "  ending TEXT NOT NULL, event TEXT NOT NULL, kind TEXT, file TEXT,"    \
     "  line INTEGER, count INTEGER, message TEXT, updated INTEGER NOT NULL)"
 
+/* Whether 'table' is missing or has exactly the columns 'columns'
+   ("a,b,c", in order). */
+static bool has_columns(sqlite3 *db, const char *table, const char *columns)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return true; /* cannot tell: CREATE IF NOT EXISTS will say */
+    struct pl_strbuf found;
+    pl_strbuf_init(&found);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        pl_strbuf_addf(&found, "%s%s", found.len ? "," : "",
+                       (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    bool ok = found.len == 0 || strcmp(pl_strbuf_str(&found), columns) == 0;
+    pl_strbuf_release(&found);
+    return ok;
+}
+
 static int migrate(struct pl_store *s)
 {
     sqlite3_stmt *st;
@@ -113,7 +133,21 @@ static int migrate(struct pl_store *s)
                    s->path, version);
         return 1;
     }
-    /* version 0: a new file (older versions would migrate here) */
+    /* version 0: a new file, or one from before schema versions whose
+       tables do not have our columns: the cache is only a cache, rebuilt;
+       the history is kept aside */
+    if (!has_columns(s->db, "results", "path,key,deps,result,updated")) {
+        pl_warning("the cache '%s' has results in an older layout: "
+                   "rebuilding them", s->path);
+        exec(s->db, "DROP TABLE results");
+    }
+    if (!has_columns(s->db, "runs",
+                     "id,started,files,analyzed,findings,by_rule")) {
+        pl_warning("the history in '%s' has an older layout: kept as the "
+                   "table runs_old", s->path);
+        exec(s->db, "DROP TABLE IF EXISTS runs_old");
+        exec(s->db, "ALTER TABLE runs RENAME TO runs_old");
+    }
     const char *schema =
         "BEGIN IMMEDIATE;"
         "CREATE TABLE IF NOT EXISTS results ("

@@ -5,7 +5,9 @@
 # touching it without a change does not; new flags, rules or
 # configuration re-analyze; the database is a WAL-mode sqlite file with a
 # schema version; a foreign or newer database is left alone and the run
-# goes on without it; 'pymem-lint stats' shows the history.
+# goes on without it, an older one has its cache rebuilt and its history
+# kept; a file put back with its old size and mtime, or a row changed
+# behind our back, is not served; 'pymem-lint stats' shows the history.
 # Usage: store.sh PYMEM_LINT
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.bash
@@ -133,5 +135,24 @@ expect_rc 1
 expect_err "written by a newer pymem-lint"
 v=$("$PYTHON3" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$TMP/newer.db")
 if [ "$v" = 99 ]; then pass; else fail "newer.db changed to version $v"; fi
+
+echo "== a store from before schema versions: the cache rebuilt, the history kept"
+run --no-color --db "$TMP/older.db" src
+"$PYTHON3" - "$TMP/older.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA user_version=0")
+db.execute("DROP TABLE results")
+db.execute("CREATE TABLE results (path TEXT PRIMARY KEY, key TEXT, result TEXT)")
+db.commit()
+PY
+run --no-color --stats --db "$TMP/older.db" src
+expect_rc 1
+expect_err "older.db' has results in an older layout: rebuilding them"
+expect_cached "0 2"
+run --no-color --stats --db "$TMP/older.db" src
+expect_cached "2 2"
+n=$("$PYTHON3" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM runs").fetchone()[0])' "$TMP/older.db")
+if [ "$n" = 3 ]; then pass; else fail "the history has $n runs, expected 3"; fi
 
 e2e_finish

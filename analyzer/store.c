@@ -52,6 +52,7 @@ struct pl_store {
     size_t nfiles, files_cap;
     size_t *slots;
     size_t nslots;
+    bool write_failed;  /* said once; nothing more is written this run */
 };
 
 static size_t path_slot(const struct pl_store *s, const char *path)
@@ -648,6 +649,7 @@ void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
         return;
     if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
         warn_db(s->path, "cannot store results", s->db);
+        s->write_failed = true;
         return;
     }
     sqlite3_stmt *st;
@@ -676,17 +678,25 @@ void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
             sqlite3_bind_text(st, 3, deps, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 4, result, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-            if (sqlite3_step(st) != SQLITE_DONE)
-                pl_warning("cannot store the results of '%s' in the cache: %s",
-                           job->path, sqlite3_errmsg(s->db));
+            if (sqlite3_step(st) != SQLITE_DONE) {
+                /* read-only, full, corrupt: the same for every row, so
+                   said once, and nothing of this run is kept */
+                warn_db(s->path, "cannot store results", s->db);
+                s->write_failed = true;
+            }
             sqlite3_reset(st);
         }
         free(deps);
         free(result);
+        if (s->write_failed)
+            break;
     }
     sqlite3_finalize(st);
-    if (exec(s->db, "COMMIT") != SQLITE_OK) {
+    if (s->write_failed) {
+        exec(s->db, "ROLLBACK");
+    } else if (exec(s->db, "COMMIT") != SQLITE_OK) {
         warn_db(s->path, "cannot store results", s->db);
+        s->write_failed = true;
         exec(s->db, "ROLLBACK");
     }
 }
@@ -694,8 +704,8 @@ void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
 void pl_store_record_run(struct pl_store *s, const struct pl_findings *f,
                          size_t files, size_t analyzed)
 {
-    if (!s)
-        return;
+    if (!s || s->write_failed)
+        return; /* already said why */
     json_t *by_rule = json_object();
     for (size_t i = 0; i < f->len; i++) {
         json_t *n = json_object_get(by_rule, f->items[i].rule_id);

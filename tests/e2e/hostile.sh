@@ -931,6 +931,9 @@ echo "== 6c. SIGINT during validate: the command's process group goes too"
 mkdir -p c/validate
 printf '%s' "$BUG_C" >c/validate/good.c
 marker="sleep 41.25"
+# the command itself, not the wrappers whose arguments also name it: when
+# it runs, pymem-lint is past installing its handler
+running="^sh -c sleep 41[.]25$"
 LAST_CMD="(cd $TMP/c/validate && pymem-lint validate good.c -- sh -c '$marker'; kill -INT after 3 s)"
 (cd c/validate && exec "$PYTHON3" -c '
 import os, signal, sys
@@ -939,18 +942,18 @@ os.execv(sys.argv[1], sys.argv[1:])' "$BIN" validate good.c -- sh -c "$marker" \
     </dev/null >"$TMP/.out" 2>"$TMP/.err") &
 vpid=$!
 waited=0
-until pgrep -f "$marker" >/dev/null || [ "$waited" -ge 100 ]; do
+until pgrep -f "$running" >/dev/null || [ "$waited" -ge 100 ]; do
     sleep 0.1
     waited=$((waited + 1))
 done
-if pgrep -f "$marker" >/dev/null; then pass; else fail "the command never started"; fi
+if pgrep -f "$running" >/dev/null; then pass; else fail "the command never started"; fi
 kill -INT "$vpid" 2>/dev/null || true
 RC=0
 wait "$vpid" || RC=$?
 sleep 0.3
 if [ "$RC" = 130 ]; then pass; else fail "exit status $RC after SIGINT, expected 130"; fi
-if pgrep -f "$marker" >/dev/null; then
-    pkill -f "$marker" || true
+if pgrep -f "$running" >/dev/null; then
+    pkill -f "$running" || true
     fail "the command outlived pymem-lint validate"
 else
     pass

@@ -84,8 +84,7 @@ static void parse_job(CXIndex index, struct pl_job *job, struct pl_unit *unit)
     }
 }
 
-/* Run the rules over every function of the lowered file. */
-static void analyze_unit(struct pl_job *job, const struct pl_unit *unit,
+void pl_driver_analyze_unit(struct pl_job *job, const struct pl_unit *unit,
                          const struct pl_rule *const *rules, size_t nrules)
 {
     double started = pl_monotonic_seconds();
@@ -129,7 +128,7 @@ static void analyze(CXIndex index, struct pl_job *job,
 {
     if (job->kept) { /* the second pass over a file the first one kept */
         job->kept->globals = job->globals;
-        analyze_unit(job, job->kept, rules, nrules);
+        pl_driver_analyze_unit(job, job->kept, rules, nrules);
         pl_unit_release(job->kept);
         free(job->kept);
         job->kept = NULL;
@@ -142,7 +141,7 @@ static void analyze(CXIndex index, struct pl_job *job,
         pl_unit_release(&unit);
         return;
     }
-    analyze_unit(job, &unit, rules, nrules);
+    pl_driver_analyze_unit(job, &unit, rules, nrules);
     bool keep = false;
     if (job->callees.argc && !job->globals) {
         pthread_mutex_lock(lock);

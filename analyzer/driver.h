@@ -86,6 +86,12 @@ size_t pl_driver_second_pass(struct pl_job *jobs, size_t njobs,
                              size_t nrules, unsigned nthreads,
                              struct pl_exports *globals, size_t *not_parsed);
 
+/* Run the rules over every function of a lowered file into the job's
+   results (findings, exports, callees, suppressions, stats). The driver's
+   own step after the parse; the fuzz target calls it too. */
+void pl_driver_analyze_unit(struct pl_job *job, const struct pl_unit *unit,
+                            const struct pl_rule *const *rules, size_t nrules);
+
 /* Free a job's arguments and results. */
 void pl_job_release(struct pl_job *job);
 

@@ -7,11 +7,10 @@
  * Built with -DPL_FUZZ=ON (see README, "Fuzzing"); a crash, a sanitizer
  * report or a leak in our code is a finding of the fuzzer.
  */
-#include "../../analyzer/dataflow.h"
+#include "../../analyzer/driver.h"
 #include "../../analyzer/findings.h"
 #include "../../analyzer/frontend.h"
 #include "../../analyzer/output.h"
-#include "../../analyzer/report.h"
 #include "../../analyzer/util.h"
 #include "../../rules/rule.h"
 
@@ -39,21 +38,6 @@ static const char prelude[] =
     "void *PyEval_SaveThread(void); void PyEval_RestoreThread(void *);\n"
     "#line 1 \"fuzz.c\"\n";
 
-struct sink {
-    const struct pl_rule *const *rules;
-    size_t nrules;
-    struct pl_reporter reporter;
-};
-
-static void dispatch(void *ctx, const struct pl_event *ev)
-{
-    struct sink *s = ctx;
-    for (size_t i = 0; i < s->nrules; i++) {
-        s->reporter.rule_name = s->rules[i]->name;
-        s->rules[i]->check(ev, &s->reporter);
-    }
-}
-
 static CXIndex fuzz_index;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -79,30 +63,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const args[] = {"-xc", "-std=gnu11", "-ferror-limit=0"};
     struct pl_unit unit;
     if (pl_unit_parse_text(&unit, fuzz_index, "fuzz.c", text, args, 3) == 0) {
-        struct pl_findings findings;
-        pl_findings_init(&findings);
+        /* the driver's own analysis of a lowered file */
+        struct pl_job job;
+        memset(&job, 0, sizeof job);
+        job.path = "fuzz.c";
         size_t nrules;
         const struct pl_rule *const *rules = pl_rules(&nrules);
-        struct sink sink = {rules, nrules,
-                            {&findings, &unit, "fuzz.c", NULL, NULL}};
-        struct pl_dataflow_stats stats = {0};
-        struct pl_summaries *sums = pl_summaries_new(&unit, &stats);
-        for (size_t i = 0; i < unit.nfuncs; i++)
-            if (!unit.funcs[i].too_deep)
-                pl_dataflow_run(&unit, &unit.funcs[i], sums, dispatch, &sink,
-                                &stats);
-        pl_summaries_free(sums);
-        pl_findings_sort(&findings);
-        pl_findings_unique(&findings);
+        pl_driver_analyze_unit(&job, &unit, rules, nrules);
+        pl_findings_sort(&job.findings);
+        pl_findings_unique(&job.findings);
         FILE *out = fopen("/dev/null", "w");
         if (out) {
-            pl_findings_print(&findings, out, true);
+            pl_findings_print(&job.findings, out, true);
             struct pl_run_info run = {"fuzz", NULL, 0, true};
-            pl_output_write(out, PL_FORMAT_JSON, &findings, &run);
-            pl_output_write(out, PL_FORMAT_SARIF, &findings, &run);
+            pl_output_write(out, PL_FORMAT_JSON, &job.findings, &run);
+            pl_output_write(out, PL_FORMAT_SARIF, &job.findings, &run);
             fclose(out);
         }
-        pl_findings_release(&findings);
+        pl_job_release(&job);
     }
     pl_unit_release(&unit);
     free(text);

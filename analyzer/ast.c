@@ -60,6 +60,8 @@ static void put(struct text_out *t, const char *s)
     while (*s) {
         if (t->len + 1 >= t->size) {
             t->overflow = true;
+            if (t->size) /* what fitted, ended: the last put's end is gone */
+                t->buf[t->len] = '\0';
             return;
         }
         t->buf[t->len++] = *s++;

@@ -25,6 +25,26 @@ static void expect_counts(const char *text, size_t blocks, size_t edges)
 }
 
 /* entry, return */
+/* The text of an expression that does not fit ends inside the buffer:
+   an overflow in the middle of a name used to leave it unterminated. */
+static void test_node_text_overflow(void **state)
+{
+    (void)state;
+    struct pl_node a = {.kind = PL_N_VAR, .name = "short"};
+    struct pl_node b = {.kind = PL_N_VAR, .name = "a_much_longer_name"};
+    struct pl_node *kids[] = {&a, &b};
+    struct pl_node eq = {.kind = PL_N_BINARY, .op = PL_OP_EQ, .kids = kids,
+                         .nkids = 2};
+    char buf[16];
+    memset(buf, 'X', sizeof buf);
+    assert_false(pl_node_text(&eq, buf, sizeof buf));
+    assert_non_null(memchr(buf, '\0', sizeof buf));
+    assert_string_equal(buf, "short == a_much");
+    char roomy[64];
+    assert_true(pl_node_text(&eq, roomy, sizeof roomy));
+    assert_string_equal(roomy, "short == a_much_longer_name");
+}
+
 static void test_straight_line(void **state)
 {
     (void)state;
@@ -247,6 +267,7 @@ static void test_too_deep(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_node_text_overflow),
         cmocka_unit_test(test_straight_line),
         cmocka_unit_test(test_if),
         cmocka_unit_test(test_if_else),

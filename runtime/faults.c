@@ -38,6 +38,7 @@ struct fault_spec {
 struct fault_set {
     struct fault_spec *specs;
     size_t n;
+    struct fault_set *replaced; /* kept, never freed: see rt_faults_set */
 };
 
 static _Atomic(struct fault_set *) current;
@@ -175,8 +176,13 @@ int rt_faults_set(const char *specs)
         }
         rt_free(text);
     }
-    /* the old set may be in use by another thread: it is kept */
+    /* the old set may be in use by another thread, so it is kept, linked
+       from the new one (a few bytes per call; it stays reachable) */
+    static pthread_mutex_t set_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&set_lock);
+    set->replaced = atomic_load(&current);
     atomic_store(&current, set);
+    pthread_mutex_unlock(&set_lock);
     return 0;
 }
 

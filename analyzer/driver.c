@@ -8,11 +8,19 @@
 #include "report.h"
 #include "suppress.h"
 
+#include "watchdog.h"
+
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <semaphore.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 struct event_sink {
     const struct pl_rule *const *rules;
@@ -117,6 +125,40 @@ void pl_driver_analyze_unit(struct pl_job *job, const struct pl_unit *unit,
     }
 }
 
+/* Recurse until the stack runs out (for the tests: see below). */
+static size_t overflow_stack(volatile char *above, size_t depth)
+{
+    volatile char frame[512];
+    frame[0] = above ? above[0] : (char)depth;
+    if (depth == SIZE_MAX) /* never: the stack ends long before */
+        return frame[0];
+    return overflow_stack(frame, depth + 1) + frame[0];
+}
+
+/*
+ * The tests' way to make the analysis of one file fail as a bug in it
+ * would: PYMEM_LINT_TEST_FAULT=NAME:segv (a SIGSEGV), NAME:overflow (a
+ * real stack overflow) or NAME:hang (a loop without end) when analyzing
+ * the file whose name ends in NAME. Unset, it costs one getenv per file.
+ */
+static void fault_for_tests(const char *path)
+{
+    const char *spec = getenv("PYMEM_LINT_TEST_FAULT");
+    const char *colon = spec ? strrchr(spec, ':') : NULL;
+    if (!colon)
+        return;
+    size_t n = (size_t)(colon - spec), len = strlen(path);
+    if (n == 0 || n > len || memcmp(path + len - n, spec, n) != 0)
+        return;
+    if (strcmp(colon + 1, "segv") == 0)
+        raise(SIGSEGV);
+    else if (strcmp(colon + 1, "overflow") == 0)
+        overflow_stack(NULL, 0);
+    else if (strcmp(colon + 1, "hang") == 0)
+        for (;;)
+            pause();
+}
+
 /* Bytes of lowered files kept for the second pass, and the limit. */
 struct keep_budget {
     size_t used, limit;
@@ -134,6 +176,7 @@ static void analyze(CXIndex index, struct pl_job *job,
         job->kept = NULL;
         return;
     }
+    fault_for_tests(job->path);
     struct pl_unit unit;
     parse_job(index, job, &unit);
     unit.globals = job->globals;
@@ -161,11 +204,26 @@ static void analyze(CXIndex index, struct pl_job *job,
     }
 }
 
+/* One worker thread, as the driver sees it. */
+struct worker_slot {
+    pthread_t thread;
+    struct worker_ctx *w;
+    pid_t tid;
+    struct pl_job *job;     /* the file it works on, or NULL (w->lock) */
+    double started;         /* when it took that file */
+    struct pl_crash crashed; /* what stopped it, if it crashed */
+    void *stack_low;        /* its stack's lowest address */
+    bool finished;          /* no file left for it (w->lock) */
+    bool abandoned;         /* given up: its file is reported (w->lock) */
+    bool joined;            /* ended, and joined by the driver */
+};
+
 struct worker_ctx {
     struct pl_job *jobs;
     size_t njobs;
     size_t next;
     pthread_mutex_t lock;
+    sem_t wake;             /* a worker ended or crashed */
     const struct pl_rule *const *rules;
     size_t nrules;
     /* the progress line (stderr is a terminal) */
@@ -175,6 +233,21 @@ struct worker_ctx {
     struct timespec start, shown;
     struct keep_budget keep;
 };
+
+/* Seconds a file may take before it is given up (0: no limit), and how
+   many worker threads were given up in this process. */
+static double file_timeout = PL_FILE_TIMEOUT_DEFAULT;
+static size_t abandoned_threads;
+
+void pl_driver_set_file_timeout(double seconds)
+{
+    file_timeout = seconds;
+}
+
+bool pl_driver_abandoned(void)
+{
+    return abandoned_threads > 0;
+}
 
 static double seconds_between(struct timespec a, struct timespec b)
 {
@@ -209,9 +282,17 @@ static void progress_step(struct worker_ctx *w, const struct pl_job *job)
     fflush(stderr);
 }
 
+/*
+ * A worker analyzes a copy of each job and puts it back when done, so
+ * that a file given up (too slow, or crashed) is the driver's to report
+ * while the thread, if it ever returns, only drops its copy.
+ */
 static void *worker(void *arg)
 {
-    struct worker_ctx *w = arg;
+    struct worker_slot *slot = arg;
+    struct worker_ctx *w = slot->w;
+    slot->tid = (pid_t)syscall(SYS_gettid);
+    slot->stack_low = pl_watchdog_stack_low();
     /* declarations from a PCH (Python.h) are not enumerated: only files
        of the project are lowered, and reading them all back would cost
        what the PCH saves */
@@ -219,34 +300,98 @@ static void *worker(void *arg)
     for (;;) {
         pthread_mutex_lock(&w->lock);
         size_t i = w->next++;
-        pthread_mutex_unlock(&w->lock);
-        if (i >= w->njobs)
+        if (i >= w->njobs) {
+            slot->finished = true;
+            pthread_mutex_unlock(&w->lock);
             break;
+        }
         struct pl_job *job = &w->jobs[i];
-        if (job->cached)
+        if (job->cached) {
+            pthread_mutex_unlock(&w->lock);
             continue;
-        if (job->rules)
-            analyze(index, job, job->rules, job->nrules, &w->keep, &w->lock);
+        }
+        struct pl_job work = *job;
+        slot->job = job;
+        slot->started = pl_monotonic_seconds();
+        pthread_mutex_unlock(&w->lock);
+        pl_watchdog_watch(&slot->crashed, &w->wake);
+        if (work.rules)
+            analyze(index, &work, work.rules, work.nrules, &w->keep, &w->lock);
         else
-            analyze(index, job, w->rules, w->nrules, &w->keep, &w->lock);
+            analyze(index, &work, w->rules, w->nrules, &w->keep, &w->lock);
+        pl_watchdog_unwatch(false);
         pthread_mutex_lock(&w->lock);
+        if (slot->abandoned) { /* reported already: the copy is dropped */
+            pthread_mutex_unlock(&w->lock);
+            pl_job_reset(&work);
+            break;
+        }
+        *job = work;
+        slot->job = NULL;
         progress_step(w, job);
         pthread_mutex_unlock(&w->lock);
     }
+    pl_watchdog_unwatch(true);
     clang_disposeIndex(index);
+    sem_post(&w->wake);
     return NULL;
 }
+
+static bool start_worker(struct worker_slot *slot, struct worker_ctx *w)
+{
+    memset(slot, 0, sizeof *slot);
+    slot->w = w;
+    /* Every worker is a thread with a large stack (address space, used
+       only as deep as the input goes): libclang parses on the calling
+       thread (LIBCLANG_NOTHREADS, set by main) and recurses as deep as
+       the code nests, an else-if chain of 10,000 overflowed its own 8 MiB
+       parse thread. A guard of 1 MiB below it: a frame larger than a
+       page must still fault rather than land in another mapping. */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, PL_WORKER_STACK);
+    pthread_attr_setguardsize(&attr, (size_t)1 << 20);
+    bool ok = pthread_create(&slot->thread, &attr, worker, slot) == 0;
+    pthread_attr_destroy(&attr);
+    return ok;
+}
+
+/* Give up on a worker's file (called with the lock held): report it, and
+   leave the thread to itself, at the lowest priority. The job's results
+   belong to the thread's copy now, so the job is emptied, not freed. */
+static void give_up(struct worker_slot *slot, const char *why)
+{
+    struct pl_job *job = slot->job;
+    pl_error("cannot analyze '%s': %s", job->path, why);
+    struct pl_job emptied = {
+        .path = job->path, .parse_path = job->parse_path, .args = job->args,
+        .rules = job->rules, .nrules = job->nrules, .project = job->project,
+        .callee_digest = job->callee_digest, .globals = job->globals,
+        .pch = job->pch, .times = job->times, .status = -1};
+    *job = emptied;
+    slot->abandoned = true;
+    slot->job = NULL;
+    abandoned_threads++;
+    setpriority(PRIO_PROCESS, (id_t)slot->tid, 19);
+    slot->w->done++;
+}
+
+/* Past this many files given up, no new worker is started: the files left
+   are reported as not started once the workers still running end. */
+#define MAX_ABANDONED 16
 
 void pl_driver_run(struct pl_job *jobs, size_t njobs,
                    const struct pl_rule *const *rules, size_t nrules,
                    unsigned nthreads, bool progress, size_t keep_bytes)
 {
-    struct worker_ctx w = {.jobs = jobs, .njobs = njobs, .rules = rules,
-                           .nrules = nrules, .progress = progress,
-                           .keep = {0, keep_bytes}};
+    /* on the heap: a thread given up may use it after the run */
+    struct worker_ctx *w = pl_xmalloc(sizeof *w);
+    *w = (struct worker_ctx){.jobs = jobs, .njobs = njobs, .rules = rules,
+                               .nrules = nrules, .progress = progress,
+                               .keep = {0, keep_bytes}};
     for (size_t i = 0; i < njobs; i++) {
         const struct pl_job *job = &jobs[i];
-        w.todo += !job->cached;
+        w->todo += !job->cached;
         /* the PCHs many files will share are built when the first asks */
         if (!job->cached && !job->globals)
             pl_pch_plan(job->pch, job->parse_path ? job->parse_path
@@ -254,35 +399,104 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
                         (const char *const *)job->args.argv,
                         (int)job->args.argc);
     }
-    clock_gettime(CLOCK_MONOTONIC, &w.start);
-    pthread_mutex_init(&w.lock, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &w->start);
+    pthread_mutex_init(&w->lock, NULL);
+    sem_init(&w->wake, 0, 0);
     if (nthreads < 1)
         nthreads = 1;
     if (nthreads > njobs)
         nthreads = njobs ? (unsigned)njobs : 1;
-    /* Every worker is a thread with a large stack (address space, used
-       only as deep as the input goes): libclang parses on the calling
-       thread (LIBCLANG_NOTHREADS, set by main) and recurses as deep as
-       the code nests, an else-if chain of 10,000 overflowed its own 8 MiB
-       parse thread. The main thread only waits. */
-    pthread_t *threads = pl_xcalloc(nthreads, sizeof *threads);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, PL_WORKER_STACK);
-    unsigned started = 0;
-    for (unsigned t = 0; t < nthreads; t++)
-        if (pthread_create(&threads[started], &attr, worker, &w) == 0)
-            started++;
-    pthread_attr_destroy(&attr);
-    if (!started)
-        worker(&w); /* no thread at all: the main thread's stack it is */
-    for (unsigned t = 0; t < started; t++)
-        pthread_join(threads[t], NULL);
-    free(threads);
-    pthread_mutex_destroy(&w.lock);
-    if (progress && w.done) {
-        fprintf(stderr, "\r%*s\r", w.width, ""); /* the line goes away */
+    size_t nslots = nthreads + MAX_ABANDONED;
+    struct worker_slot **slots = pl_xcalloc(nslots, sizeof *slots);
+    size_t used = 0, running = 0, given_up_here = 0;
+    for (unsigned t = 0; t < nthreads; t++) {
+        slots[used] = pl_xmalloc(sizeof **slots);
+        if (start_worker(slots[used], w))
+            running++, used++;
+        else
+            free(slots[used]);
+    }
+    if (!running) {
+        /* no thread at all: the main thread's stack it is, unwatched */
+        struct worker_slot self = {.w = w};
+        worker(&self);
+    }
+    /* The main thread only waits: for workers to end, and for one that
+       crashed or takes longer than the limit on a file, which it gives
+       up on and replaces. */
+    while (running) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        while (sem_timedwait(&w->wake, &until) != 0 && errno == EINTR)
+            ;
+        double now = pl_monotonic_seconds();
+        pthread_mutex_lock(&w->lock);
+        for (size_t t = 0; t < used; t++) {
+            struct worker_slot *slot = slots[t];
+            if (slot->abandoned || slot->joined)
+                continue;
+            if (slot->finished && !slot->job) {
+                pthread_mutex_unlock(&w->lock);
+                pthread_join(slot->thread, NULL);
+                pthread_mutex_lock(&w->lock);
+                slot->joined = true;
+                running--;
+                continue;
+            }
+            char why[160];
+            if (slot->crashed.signal && slot->job &&
+                pl_watchdog_is_overflow(&slot->crashed, slot->stack_low)) {
+                snprintf(why, sizeof why, "the analysis ran out of stack "
+                         "(code nested too deep?); given up");
+            } else if (slot->crashed.signal && slot->job) {
+                snprintf(why, sizeof why, "pymem-lint crashed on it (%s); "
+                         "this is a bug, please report it with the file",
+                         strsignal(slot->crashed.signal));
+            } else if (slot->job && file_timeout > 0 &&
+                       now - slot->started > file_timeout) {
+                snprintf(why, sizeof why, "no result after %.0f s (the "
+                         "limit set by --file-timeout); given up",
+                         file_timeout);
+            } else {
+                continue;
+            }
+            give_up(slot, why);
+            given_up_here++;
+            running--;
+            if (given_up_here < MAX_ABANDONED && used < nslots) {
+                slots[used] = pl_xmalloc(sizeof **slots);
+                if (start_worker(slots[used], w))
+                    running++, used++;
+                else
+                    free(slots[used]);
+            }
+        }
+        if (!running) {
+            /* too many given up: what is left is not started */
+            for (; w->next < w->njobs; w->next++) {
+                struct pl_job *job = &w->jobs[w->next];
+                if (job->cached)
+                    continue;
+                pl_error("cannot analyze '%s': not started, %zu files were "
+                         "given up already", job->path, abandoned_threads);
+                job->status = -1;
+            }
+        }
+        pthread_mutex_unlock(&w->lock);
+    }
+    for (size_t t = 0; t < used; t++)
+        if (!slots[t]->abandoned)
+            free(slots[t]); /* a thread given up may still use its slot */
+    free(slots);
+    if (progress && w->done) {
+        fprintf(stderr, "\r%*s\r", w->width, ""); /* the line goes away */
         fflush(stderr);
+    }
+    if (!given_up_here) {
+        sem_destroy(&w->wake);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
     }
 }
 

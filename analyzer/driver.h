@@ -18,6 +18,17 @@ struct pl_rule;
 /* The stack of each worker thread (see pl_driver_run). */
 #define PL_WORKER_STACK ((size_t)1 << 30)
 
+/* Seconds one file may take (parse and analysis) before the run gives it
+   up, reports it as failed and goes on; 0 for no limit. A file that
+   crashes the analysis is given up the same way (watchdog.h). */
+#define PL_FILE_TIMEOUT_DEFAULT 50.0
+void pl_driver_set_file_timeout(double seconds);
+
+/* Whether a worker thread was given up in this process: it may still run,
+   so the caller must not free what jobs point to, and should end with
+   _exit() once its output is written. */
+bool pl_driver_abandoned(void);
+
 /* Where a job's time went, in seconds summed over both passes. */
 struct pl_phase_times {
     double pch;        /* building a precompiled Python.h */

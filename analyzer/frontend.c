@@ -5,6 +5,7 @@
  */
 #include "facing.h"
 #include "frontend.h"
+#include "watchdog.h"
 #include "pch.h"
 #include "lower.h"
 
@@ -276,8 +277,10 @@ static int parse_common(struct pl_unit *unit, CXIndex index, const char *path,
     unsigned options = CXTranslationUnit_KeepGoing |
                        CXTranslationUnit_IgnoreNonErrorsFromIncludedFiles;
     double started = pl_monotonic_seconds();
+    pl_watchdog_libclang_enter();
     enum CXErrorCode code = clang_parseTranslationUnit2(
         index, path, args, nargs, unsaved, unsaved ? 1 : 0, options, &tu);
+    pl_watchdog_libclang_leave();
     double parsed = pl_monotonic_seconds();
     unit->parse_seconds = parsed - started;
     if (with_pch && (code != CXError_Success || !tu || pch_refused(tu))) {

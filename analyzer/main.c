@@ -14,6 +14,7 @@
 #include "store.h"
 #include "util.h"
 #include "validate.h"
+#include "watchdog.h"
 #include "../rules/rule.h"
 
 #include <errno.h>
@@ -99,6 +100,10 @@ static void usage(FILE *out)
         "                     PYMEM_LINT_NO_PCH=1)\n"
         "  --no-cache         analyze every file, use and change no store (also:\n"
         "                     PYMEM_LINT_NO_CACHE=1 in the environment)\n"
+        "  --file-timeout SECONDS\n"
+        "                     give up a file after this long, report it and go\n"
+        "                     on (default 50; 0: no limit; also:\n"
+        "                     PYMEM_LINT_FILE_TIMEOUT)\n"
         "  --baseline FILE    report only findings that FILE does not list\n"
         "  --baseline-write FILE\n"
         "                     write the findings to FILE as the accepted baseline\n"
@@ -202,7 +207,7 @@ enum {
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
     OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT, OPT_BASELINE, OPT_BASELINE_WRITE,
     OPT_DB, OPT_NO_CACHE, OPT_SHARD, OPT_TIMEOUT, OPT_RUNTIME, OPT_NO_PRELOAD,
-    OPT_KEEP_RUNS, OPT_NO_PCH,
+    OPT_KEEP_RUNS, OPT_NO_PCH, OPT_FILE_TIMEOUT,
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -234,6 +239,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"no-preload", no_argument, NULL, OPT_NO_PRELOAD},
         {"no-pch", no_argument, NULL, OPT_NO_PCH},
         {"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
+        {"file-timeout", required_argument, NULL, OPT_FILE_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -283,6 +289,17 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_NO_CONFIG: o->no_config = true; break;
         case OPT_UNUSED: o->report_unused = true; break;
         case OPT_NO_PCH: o->no_pch = true; break;
+        case OPT_FILE_TIMEOUT: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0 || v > 86400) {
+                pl_error("invalid --file-timeout '%s': expected 0 (no limit) "
+                         "to 86400 seconds", optarg);
+                return EXIT_TROUBLE;
+            }
+            pl_driver_set_file_timeout((double)v);
+            break;
+        }
         case OPT_TIMEOUT:
         case OPT_RUNTIME:
         case OPT_NO_PRELOAD:
@@ -649,7 +666,10 @@ static int run(struct options *o, char **paths, size_t npaths)
         cached += jobs[i].cached;
     size_t pch_used, pch_built;
     pl_pch_counts(pch, &pch_used, &pch_built);
-    pl_pch_cache_free(pch);
+    if (pl_driver_abandoned())
+        pl_pch_cache_leave(pch);
+    else
+        pl_pch_cache_free(pch);
     pl_store_save(store, jobs, njobs, keys);
     free(keys);
     free(config_paths);
@@ -705,6 +725,14 @@ static int run(struct options *o, char **paths, size_t npaths)
     int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;
     if (o->validate && !errors)
         status = confirmed ? EXIT_FINDINGS : EXIT_CLEAN;
+    if (pl_driver_abandoned()) {
+        /* a thread given up may still be inside libclang, with the jobs'
+           arguments: nothing is freed, and no destructor of libclang's
+           runs under it */
+        fflush(stdout);
+        fflush(stderr);
+        _exit(status);
+    }
     pl_findings_release(&all);
     for (size_t i = 0; i < njobs; i++)
         pl_job_release(&jobs[i]);
@@ -808,6 +836,10 @@ int main(int argc, char **argv)
        (driver.c), not on a thread of its own with 8 MiB */
     setenv("LIBCLANG_NOTHREADS", "1", 1);
     pl_interrupt_install();
+    pl_watchdog_install();
+    const char *limit = getenv("PYMEM_LINT_FILE_TIMEOUT");
+    if (limit && *limit)
+        pl_driver_set_file_timeout(atof(limit));
     if (argc > 1 && strcmp(argv[1], "validate") == 0)
         return validate_command(argc, argv);
     if (argc > 1 && strcmp(argv[1], "stats") == 0)

@@ -5,6 +5,7 @@
 #include "frontend.h"
 #include "interrupt.h"
 #include "output.h"
+#include "watchdog.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -96,6 +97,14 @@ void pl_pch_cache_free(struct pl_pch_cache *c)
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
     free(c);
+}
+
+void pl_pch_cache_leave(struct pl_pch_cache *c)
+{
+    if (c && c->temporary) {
+        pl_interrupt_forget(c->dir);
+        pl_remove_tree(c->dir);
+    }
 }
 
 void pl_pch_counts(const struct pl_pch_cache *c, size_t *used, size_t *built)
@@ -354,12 +363,14 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     all[n++] = "-x";
     all[n++] = "c-header";
     CXTranslationUnit tu = NULL;
+    pl_watchdog_libclang_enter();
     enum CXErrorCode code = clang_parseTranslationUnit2(
         index, header, all, n, NULL, 0,
         /* no bodies: only .c files are lowered, never a header's functions */
         CXTranslationUnit_ForSerialization | CXTranslationUnit_Incomplete |
             CXTranslationUnit_SkipFunctionBodies,
         &tu);
+    pl_watchdog_libclang_leave();
     free(all);
     if (code != CXError_Success || !tu)
         return 0;
@@ -372,9 +383,12 @@ static int build(struct pl_pch_cache *c, struct entry *e, CXIndex index,
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%lx", e->pch, (long)getpid(),
              (unsigned long)pthread_self());
     pl_interrupt_remove_file(tmp);
-    if (ok)
+    if (ok) {
+        pl_watchdog_libclang_enter();
         ok = clang_saveTranslationUnit(tu, tmp, clang_defaultSaveOptions(tu)) ==
-                 CXSaveError_None;
+             CXSaveError_None;
+        pl_watchdog_libclang_leave();
+    }
     if (ok)
         clang_getInclusions(tu, add_dep, e);
     clang_disposeTranslationUnit(tu);

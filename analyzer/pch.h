@@ -25,6 +25,10 @@ struct pl_pch_cache;
 struct pl_pch_cache *pl_pch_cache_new(const char *dir);
 void pl_pch_cache_free(struct pl_pch_cache *cache);
 
+/* At the end of a run in which a worker was given up (it may still use
+   the cache): remove a temporary directory, free nothing. */
+void pl_pch_cache_leave(struct pl_pch_cache *cache);
+
 /*
  * The PCH for parsing 'path' with 'args', built on first need with
  * 'index'. Returns its path (borrowed from the cache) and the headers it

@@ -218,8 +218,11 @@ static void split_lines(struct pl_unit *unit, struct pl_source *src,
     size_t cap = 0;
     PL_PUSH(src->lines, src->nlines, cap, (char *)""); /* line 0 */
     size_t start = 0;
+    /* lines end as clang counts them: "\n", "\r\n", or a "\r" alone */
     for (size_t i = 0; i <= size; i++) {
-        if (i == size || text[i] == '\n') {
+        bool lone_cr = i < size && text[i] == '\r' &&
+                       (i + 1 == size || text[i + 1] != '\n');
+        if (i == size || text[i] == '\n' || lone_cr) {
             if (i == size && start == size)
                 break;
             size_t len = i - start;

@@ -50,12 +50,51 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void add_unique(struct pl_argv *out, const char *path)
+/* The files taken so far, by device and inode: a file reached under two
+   names (a symlink, a hard link, a path given twice) is analyzed once,
+   under the first name met. An open-addressing set. */
+struct taken {
+    struct pl_argv *out;
+    struct file_id {
+        dev_t dev;
+        ino_t ino;
+    } *ids;
+    size_t n, cap; /* cap: a power of two, or 0 */
+};
+
+static size_t id_slot(const struct taken *t, struct file_id id)
 {
-    for (size_t i = 0; i < out->argc; i++)
-        if (strcmp(out->argv[i], path) == 0)
-            return;
-    pl_argv_push(out, path);
+    uint64_t h = pl_hash_bytes(PL_HASH_SEED, &id, sizeof id);
+    size_t i = (size_t)h & (t->cap - 1);
+    while ((t->ids[i].dev || t->ids[i].ino) &&
+           (t->ids[i].dev != id.dev || t->ids[i].ino != id.ino))
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+/* Add 'path', whose target is 'st', unless its file was taken already. */
+static void take(struct taken *t, const char *path, const struct stat *st)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        struct taken bigger = {t->out, NULL, 0, t->cap ? 2 * t->cap : 64};
+        bigger.ids = pl_xcalloc(bigger.cap, sizeof *bigger.ids);
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->ids[i].dev || t->ids[i].ino)
+                bigger.ids[id_slot(&bigger, t->ids[i])] = t->ids[i];
+        free(t->ids);
+        t->ids = bigger.ids;
+        t->cap = bigger.cap;
+    }
+    struct file_id id;
+    memset(&id, 0, sizeof id); /* padding too: it is hashed */
+    id.dev = st->st_dev;
+    id.ino = st->st_ino;
+    size_t i = id_slot(t, id);
+    if (t->ids[i].dev || t->ids[i].ino)
+        return; /* the same file under another name */
+    t->ids[i] = id;
+    t->n++;
+    pl_argv_push(t->out, path);
 }
 
 static char *join(const char *dir, const char *name)
@@ -71,7 +110,7 @@ static char *join(const char *dir, const char *name)
 }
 
 static int walk(const char *dir, const struct pl_argv *excludes,
-                struct pl_argv *out, int depth)
+                struct taken *out, int depth)
 {
     if (depth > 64) {
         pl_error("cannot walk '%s': directories nested too deep", dir);
@@ -102,11 +141,11 @@ static int walk(const char *dir, const struct pl_argv *excludes,
             if (!skipped_dir(names.argv[i]))
                 errors += walk(path, excludes, out, depth + 1);
         } else if (is_c_file(names.argv[i])) {
-            struct stat target;
+            struct stat target = st;
             if (S_ISREG(st.st_mode) ||
                 (S_ISLNK(st.st_mode) && stat(path, &target) == 0 &&
                  S_ISREG(target.st_mode)))
-                add_unique(out, path);
+                take(out, path, &target);
         }
         free(path);
     }
@@ -118,20 +157,22 @@ int pl_sources_collect(char *const *paths, size_t npaths,
                        const struct pl_argv *excludes, struct pl_argv *out)
 {
     int errors = 0;
+    struct taken taken = {out, NULL, 0, 0};
     for (size_t i = 0; i < npaths; i++) {
         struct stat st;
         if (stat(paths[i], &st) != 0) {
             pl_error("cannot access '%s': %s", paths[i], strerror(errno));
             errors++;
         } else if (S_ISDIR(st.st_mode)) {
-            errors += walk(paths[i], excludes, out, 0);
+            errors += walk(paths[i], excludes, &taken, 0);
         } else if (S_ISREG(st.st_mode)) {
-            add_unique(out, paths[i]);
+            take(&taken, paths[i], &st);
         } else {
             pl_error("cannot analyze '%s': not a regular file or directory",
                      paths[i]);
             errors++;
         }
     }
+    free(taken.ids);
     return errors;
 }

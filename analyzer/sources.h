@@ -9,7 +9,8 @@
 
 /*
  * Append the files under each of 'paths' to 'out' (sorted within each
- * directory, each file once). Hidden directories, build directories and
+ * directory, each file once: a file reached again under another name, a
+ * symlink or a hard link, is not added again). Hidden directories, build directories and
  * paths matching one of 'excludes' (fnmatch globs, tried on the whole path
  * and on the base name) are skipped.
  * Returns the number of errors reported (unreadable or missing paths).

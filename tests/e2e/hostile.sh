@@ -264,6 +264,15 @@ expect_finding "$CASE/nul.c" 12 PML002
 run_t 120 --format json "$CASE"
 json_ok "$TMP/.out"
 
+echo "== 1d2. old Mac line endings (a CR alone): the offending line is quoted"
+new_case cr
+printf '#include <Python.h>\r/* line 2 */\rvoid f(void)\r{\r    char *p = PyMem_Malloc(8);\r    PyObject_Free(p); /* on line 6 */\r}\r' >"$CASE/cr.c"
+run_t 120 --no-color "$CASE"
+expect_rc 1
+expect_good
+expect_finding "$CASE/cr.c" 6 PML002
+expect_out '^    PyObject_Free\(p\); /\* on line 6 \*/$'
+
 echo "== 1e. binary junk named .c (100,000 seeded random bytes)"
 new_case junk
 "$PYTHON3" -c '

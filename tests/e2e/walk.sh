@@ -47,4 +47,19 @@ run --no-color --exclude a.c --exclude 'sub' proj
 expect_rc 0
 expect_empty_out
 
+echo "== a file reached under two names is analyzed once, under the first"
+mkdir -p twice/vendor
+printf '%s' "$BUG_C" > twice/vendor/real.c
+ln -s vendor/real.c twice/alias.c
+ln twice/vendor/real.c twice/hard.c
+run --no-color twice
+expect_rc 1
+expect_files twice/alias.c
+n=$(warning_lines | wc -l)
+if [ "$n" -eq 1 ]; then pass; else fail "$n findings for one bug"; fi
+run --no-color twice/vendor/real.c twice
+expect_files twice/vendor/real.c
+n=$(warning_lines | wc -l)
+if [ "$n" -eq 1 ]; then pass; else fail "$n findings for one bug"; fi
+
 e2e_finish

@@ -81,6 +81,15 @@ static void warn_db(const char *path, const char *what, sqlite3 *db)
                what, db ? sqlite3_errmsg(db) : "out of memory");
 }
 
+/* After the analysis, when its results cannot be written: the cache was
+   read, so "running without it" would not be true. */
+static void warn_db_write(const char *path, sqlite3 *db)
+{
+    pl_warning("cannot use the cache '%s': cannot store results: %s; this "
+               "run's results are not kept (the next run analyzes these "
+               "files again)", path, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
 static int exec(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -648,7 +657,7 @@ void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
     if (!s)
         return;
     if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        warn_db(s->path, "cannot store results", s->db);
+        warn_db_write(s->path, s->db);
         s->write_failed = true;
         return;
     }
@@ -681,7 +690,7 @@ void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
             if (sqlite3_step(st) != SQLITE_DONE) {
                 /* read-only, full, corrupt: the same for every row, so
                    said once, and nothing of this run is kept */
-                warn_db(s->path, "cannot store results", s->db);
+                warn_db_write(s->path, s->db);
                 s->write_failed = true;
             }
             sqlite3_reset(st);
@@ -695,7 +704,7 @@ void pl_store_save(struct pl_store *s, struct pl_job *jobs, size_t njobs,
     if (s->write_failed) {
         exec(s->db, "ROLLBACK");
     } else if (exec(s->db, "COMMIT") != SQLITE_OK) {
-        warn_db(s->path, "cannot store results", s->db);
+        warn_db_write(s->path, s->db);
         s->write_failed = true;
         exec(s->db, "ROLLBACK");
     }

@@ -83,11 +83,6 @@ expect_rc_in()
     fail "expected exit status in {$*}, got $RC"
 }
 
-expect_no_err()
-{
-    if grep -Eq -- "$1" "$TMP/.err"; then fail "a stderr line matches /$1/"; else pass; fi
-}
-
 expect_empty_err()
 {
     if [ -s "$TMP/.err" ]; then fail "stderr is not empty"; else pass; fi

@@ -105,6 +105,12 @@ expect_err()
     if grep -Eq -- "$1" "$TMP/.err"; then pass; else fail "no stderr line matches /$1/"; fi
 }
 
+# expect_no_err ERE: no line of stderr matches ERE.
+expect_no_err()
+{
+    if grep -Eq -- "$1" "$TMP/.err"; then fail "a stderr line matches /$1/"; else pass; fi
+}
+
 expect_empty_out()
 {
     if [ -s "$TMP/.out" ]; then fail "stdout is not empty"; else pass; fi

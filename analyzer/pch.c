@@ -9,9 +9,11 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,83 @@ struct pl_pch_cache {
 /* Free space a PCH build needs: a PCH of Python.h is 3 to 30 MiB. */
 #define PCH_ROOM_NEEDED ((unsigned long long)256 << 20)
 
+/* PCHs kept in a store's directory: the most recently used ones. */
+#define PCH_KEEP 16
+
+struct kept_pch {
+    char *key;
+    struct timespec used;  /* the .deps file's mtime, touched on each use */
+};
+
+static int older_first(const void *a, const void *b)
+{
+    const struct timespec *x = &((const struct kept_pch *)a)->used;
+    const struct timespec *y = &((const struct kept_pch *)b)->used;
+    if (x->tv_sec != y->tv_sec)
+        return x->tv_sec < y->tv_sec ? -1 : 1;
+    return (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
+}
+
+/* Whether 'name' is "KEY.pch.tmp.PID.THREAD" left by a process that is
+   gone (killed while it built a PCH). */
+static bool orphan_temp(const char *name)
+{
+    const char *t = strstr(name, ".pch.tmp.");
+    if (!t)
+        return false;
+    char *end;
+    long pid = strtol(t + 9, &end, 10);
+    return pid > 0 && *end == '.' && kill((pid_t)pid, 0) != 0 &&
+           errno == ESRCH;
+}
+
+/*
+ * Tidy a store's PCH directory before a run: remove the temporary files of
+ * builds whose process is gone, and every PCH but the PCH_KEEP most
+ * recently used (with its .h and .deps). A run that is using one at that
+ * moment keeps its open file; one about to open it finds it gone and
+ * parses without it.
+ */
+static void tidy(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct kept_pch *all = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *ent;
+    char path[4200];
+    while ((ent = readdir(d)) != NULL) {
+        const char *name = ent->d_name;
+        size_t len = strlen(name);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        struct stat st;
+        if (orphan_temp(name)) {
+            unlink(path);
+        } else if (len > 5 && strcmp(name + len - 5, ".deps") == 0 &&
+                   stat(path, &st) == 0) {
+            struct kept_pch k = {pl_xstrdup(name), st.st_mtim};
+            k.key[len - 5] = '\0';
+            PL_PUSH(all, n, cap, k);
+        }
+    }
+    closedir(d);
+    if (n > PCH_KEEP) {
+        qsort(all, n, sizeof *all, older_first);
+        for (size_t i = 0; i < n - PCH_KEEP; i++) {
+            static const char *const kinds[] = {".pch", ".h", ".deps"};
+            for (size_t k = 0; k < 3; k++) {
+                snprintf(path, sizeof path, "%s/%s%s", dir, all[i].key,
+                         kinds[k]);
+                unlink(path);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(all[i].key);
+    free(all);
+}
+
 struct pl_pch_cache *pl_pch_cache_new(const char *dir)
 {
     char *path = NULL;
@@ -60,6 +139,8 @@ struct pl_pch_cache *pl_pch_cache_new(const char *dir)
             return NULL;
         }
         path = realpath(dir, NULL);
+        if (path)
+            tidy(path);
     } else {
         path = pl_temp_dir("pch");
         temporary = path != NULL;
@@ -532,6 +613,8 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
             snprintf(deps_path, sizeof deps_path, "%s/%s.deps", c->dir, key);
             on_disk = read_deps(e, deps_path) && still_fresh(e);
             e->disk_checked = true;
+            if (on_disk) /* used now: kept the longest (tidy) */
+                utimensat(AT_FDCWD, deps_path, NULL, 0);
         }
         if (on_disk) {
             e->state = READY;

@@ -142,4 +142,30 @@ expect_err '^pymem-lint: stats: 0 of 9 files from the cache$'
 expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 3 built$'
 if [ "$(grep -c 'PML006' "$TMP/.out")" = 3 ]; then pass; else fail "the old Python.h was used"; fi
 expect_out 'src/d.c:.*\[PML002\]'
+
+# the directory is tidied before a run: temporary files of builds whose
+# process is gone, and all but the 16 most recently used PCHs
+pchdir=.pymem-lint/pch
+dead=99999
+while kill -0 "$dead" 2>/dev/null; do dead=$((dead + 1)); done
+touch "$pchdir/0123456789abcdef.pch.tmp.$dead.7f00aa" "$pchdir/0123456789abcdef.pch.tmp.$$.7f00bb"
+for i in $(seq -w 1 20); do
+    for kind in pch h deps; do
+        touch -d "2020-01-$i 12:00" "$pchdir/old$i.$kind"
+    done
+done
+run --no-color --stats --db .pymem-lint/third.db src
+expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 0 built$'
+if [ ! -e "$pchdir/0123456789abcdef.pch.tmp.$dead.7f00aa" ]; then pass; else fail "a dead build's temporary file was kept"; fi
+if [ -e "$pchdir/0123456789abcdef.pch.tmp.$$.7f00bb" ]; then pass; else fail "a live process's temporary file was removed"; fi
+# 3 real ones (used by this run) + 20 old: the 7 oldest old ones go
+left=$(compgen -G "$pchdir/old*.deps" | wc -l)
+if [ "$left" -eq 13 ] && [ ! -e "$pchdir/old07.pch" ] && [ ! -e "$pchdir/old07.h" ] &&
+    [ -e "$pchdir/old08.pch" ] && [ -e "$pchdir/old20.deps" ]; then
+    pass
+else
+    fail "$left old PCHs left ($(ls "$pchdir" | tr '\n' ' ')), expected old08 to old20"
+fi
+run --no-color --stats --db .pymem-lint/fourth.db src # still all there
+expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 0 built$'
 e2e_finish

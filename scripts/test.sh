@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/test.sh - the second README command (and what CI runs): build with
 # -Werror in build/ and run the whole CTest suite, then build again under
-# AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and rerun it.
-# Exits non-zero if either tree fails to build or to pass.
+# AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and rerun it,
+# run the corpus with libclang 14 in build-clang14/, and run the suite under
+# Valgrind memcheck in build-memcheck/.
+# Exits non-zero if any tree fails to build or to pass.
 # Works without a terminal (CI=true, no stdin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +65,7 @@ if [ -n "$cc" ]; then
     # a signal); ASan would then unmap that stack, which it did not map,
     # when the thread exits ("unable to unmap", sanitizer_posix.cpp:61)
     export ASAN_OPTIONS=detect_leaks=1:use_sigaltstack=0
+    export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     check_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER="$cc" \
         -DPL_SANITIZE=address,undefined ||
@@ -86,8 +89,22 @@ if [ -f /usr/lib/llvm-14/lib/libclang.so ] &&
     fi
 fi
 
+# Valgrind memcheck: every test's pymem-lint and every unit test run under
+# it (tests/CMakeLists.txt, PL_MEMCHECK); an error or a definite leak fails.
+if ! command -v valgrind >/dev/null 2>&1; then
+    scripts/setup.sh --install valgrind ||
+        say "could not install valgrind"
+fi
+if command -v valgrind >/dev/null 2>&1; then
+    check_tree build-memcheck -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DPL_WERROR=ON -DPL_MEMCHECK=ON ||
+        failed+=("build-memcheck/ (Valgrind memcheck)")
+else
+    failed+=("build-memcheck/ (no valgrind)")
+fi
+
 if [ ${#failed[@]} -ne 0 ]; then
     say "FAILED: ${failed[*]}"
     exit 1
 fi
-say "all tests passed in build/, build-asan/ (and build-clang14/ where libclang 14 is installed)"
+say "all tests passed in build/, build-asan/, build-memcheck/ (and build-clang14/ where libclang 14 is installed)"

@@ -466,6 +466,60 @@ def verify_file(path, exe, out=sys.stdout, timeout=DEFAULT_TIMEOUT,
     return outcome
 
 
+# ---- --one-run ----
+
+def verify_in_one_run(paths, exe, out=sys.stdout, timeout=DEFAULT_TIMEOUT,
+                      jobs=None):
+    """Verify many files with one pymem-lint run per set of RUN-ARGS (for a
+    slow pymem-lint, as under Valgrind); return the exit status."""
+    groups = {}
+    status = 0
+    for path in paths:
+        try:
+            with open(path, encoding='utf-8', errors='replace') as f:
+                spec = parse_spec(f.read(), path, os.path.dirname(path) or '.')
+        except (OSError, DirectiveError) as e:
+            print('%s: error: %s' % (path, e), file=out)
+            status = 1
+            continue
+        groups.setdefault(tuple(spec.run_args), []).append((path, spec))
+    cwd = os.getcwd()
+    checked = 0
+    for run_args, members in sorted(groups.items()):
+        args = (['--no-color', '-j', str(jobs or os.cpu_count() or 1)] +
+                list(run_args) + [p for p, _ in members])
+        command = ' '.join(shlex.quote(a) for a in [exe] + args)
+        rc, stdout, stderr = run_tool(exe, args, timeout)
+        diags = parse_output(stdout)
+        why = tool_failure(rc, len(diags), stderr, timeout)
+        if why:
+            print('error: %s\ncommand: %s\n--- stderr ---\n%s'
+                  % (why, command, stderr.rstrip('\n')), file=out)
+            status = 1
+            continue
+        for path, spec in members:
+            res = compare(spec.expectations,
+                          [d for d in diags if same_file(d.path, path, cwd)])
+            checked += 1
+            if res.ok == (spec.known_to_fail is None):
+                continue
+            status = 1
+            if spec.known_to_fail is not None:
+                print('%s: XPASS: marked known-to-fail but every expectation '
+                      'was met' % path, file=out)
+                continue
+            for e in res.missing:
+                print('%s:%d: missing %s {{%s}}' % (path, e.line, e.kind,
+                                                     e.text), file=out)
+            for d in res.unexpected:
+                print('%s:%d: unexpected %s: %s' % (path, d.line, d.kind,
+                                                     d.message), file=out)
+            print('command: %s' % command, file=out)
+    print('verify.py: %d files in %d run(s): %s' % (
+        checked, len(groups), 'ok' if status == 0 else 'FAILED'), file=out)
+    return status
+
+
 # ---- --summary ----
 
 def find_c_files(root):
@@ -878,6 +932,9 @@ def main(argv=None):
                     help="run the verifier's own tests")
     ap.add_argument('--summary', action='store_true',
                     help='treat the arguments as directories and print counts')
+    ap.add_argument('--one-run', action='store_true',
+                    help='verify the files with one pymem-lint run per set '
+                         'of RUN-ARGS (for a slow pymem-lint)')
     ap.add_argument('--by-rule', action='store_true',
                     help='with --summary, also print counts per rule')
     ap.add_argument('-j', '--jobs', type=int, default=None,
@@ -890,6 +947,9 @@ def main(argv=None):
         return self_test()
     if not args.paths:
         ap.error('no FILE given')
+    if args.one_run:
+        return verify_in_one_run(args.paths, args.pymem_lint, jobs=args.jobs,
+                                 timeout=args.timeout)
     if args.summary:
         return summary(args.paths, args.pymem_lint, jobs=args.jobs,
                        timeout=args.timeout, by_rule=args.by_rule)

@@ -106,7 +106,14 @@ void pl_driver_analyze_unit(struct pl_job *job, const struct pl_unit *unit,
             continue;
         }
         if (unit->funcs[i].too_deep) {
-            job->too_deep++; /* only part of it was lowered */
+            if (!job->too_deep++) { /* only part of it was lowered */
+                char where[300];
+                snprintf(where, sizeof where, "%.200s' at line %u",
+                         unit->funcs[i].name ? unit->funcs[i].name : "?",
+                         unit->funcs[i].line);
+                free(job->first_too_deep);
+                job->first_too_deep = pl_xstrdup(where);
+            }
             continue;
         }
         pl_dataflow_run(unit, &unit->funcs[i], sums, dispatch, &sink,
@@ -512,6 +519,8 @@ static void reset_analysis(struct pl_job *job)
     pl_argv_init(&job->callees);
     memset(&job->stats, 0, sizeof job->stats);
     job->skipped = job->too_deep = 0;
+    free(job->first_too_deep);
+    job->first_too_deep = NULL;
 }
 
 static void drop_kept(struct pl_job *job)

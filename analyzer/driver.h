@@ -63,6 +63,7 @@ struct pl_job {
     unsigned nerrors;     /* compiler errors */
     size_t skipped;       /* functions not analyzed because of them */
     size_t too_deep;      /* functions nested too deep to analyze */
+    char *first_too_deep; /* "NAME' at line N" of the first (heap), or NULL */
     char *first_error;    /* heap, or NULL */
     struct pl_dataflow_stats stats;
     struct pl_phase_times times;  /* not reset between passes */

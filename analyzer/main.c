@@ -377,9 +377,12 @@ static int report_file_problems(const struct pl_job *jobs, size_t njobs)
     int failed = 0;
     for (size_t i = 0; i < njobs; i++) {
         if (jobs[i].too_deep)
-            pl_warning("'%s': %zu function%s nested too deep to analyze",
-                       jobs[i].path, jobs[i].too_deep,
-                       jobs[i].too_deep == 1 ? " is" : "s are");
+            pl_warning("'%s': %zu function%s nested too deep to analyze "
+                       "(%s'%s)", jobs[i].path, jobs[i].too_deep,
+                       jobs[i].too_deep == 1 ? " is" : "s are",
+                       jobs[i].too_deep == 1 ? "" : "the first: ",
+                       jobs[i].first_too_deep ? jobs[i].first_too_deep
+                                              : "?' at line ?");
         if (jobs[i].status < 0)
             failed++;
         else if (jobs[i].nerrors)

@@ -455,6 +455,9 @@ static char *result_json(const struct pl_job *job)
         (json_int_t)job->stats.allocations,
         (json_int_t)job->stats.functions_capped, "exports",
         exports_json(&job->exports), "callees", callees, "digest", digest);
+    if (doc && job->first_too_deep)
+        json_object_set_new(doc, "first_too_deep",
+                            json_string(job->first_too_deep));
     /* strings that are not UTF-8 make json_pack fail: not cached then */
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
@@ -519,6 +522,8 @@ static bool result_from(struct pl_job *job, const char *text)
         job->first_error = fe ? pl_xstrdup(fe) : NULL;
         job->skipped = (size_t)json_integer_value(json_object_get(doc, "skipped"));
         job->too_deep = (size_t)json_integer_value(json_object_get(doc, "too_deep"));
+        const char *deep = json_string_value(json_object_get(doc, "first_too_deep"));
+        job->first_too_deep = deep ? pl_xstrdup(deep) : NULL;
         lines_from(json_object_get(doc, "suppressions"), &job->suppressions);
         lines_from(json_object_get(doc, "used"), &job->used_suppressions);
         json_t *stats = json_object_get(doc, "stats");

@@ -409,6 +409,19 @@ expect_rc_in 1 2
 expect_good
 expect_err 'parens\.c'
 
+echo "   (3,000 deep, which libclang parses: the function is named in the warning)"
+new_case parens3k
+"$PYTHON3" -c '
+import sys
+n = 3000
+open(sys.argv[1], "w").write("#include <Python.h>\n\nint deep(int x)\n{\n"
+    "    char *p = PyMem_Malloc(8);\n    int y = " + "(" * n + "x" + ")" * n +
+    ";\n    PyObject_Free(p);\n    return y;\n}\n")' "$CASE/parens.c"
+run_t 120 --no-color --extra-arg=-fbracket-depth=100000 "$CASE"
+expect_rc 1
+expect_good
+expect_err "parens\\.c': 1 function is nested too deep to analyze \\('deep' at line 3\\)$"
+
 echo "== 2d. blocks nested 10,000 deep"
 new_case blocks
 "$PYTHON3" -c '

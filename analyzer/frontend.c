@@ -5,6 +5,7 @@
  */
 #include "facing.h"
 #include "frontend.h"
+#include "flags.h"
 #include "watchdog.h"
 #include "pch.h"
 #include "lower.h"
@@ -358,7 +359,15 @@ int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
     return parse_common(unit, index, name, name, args, nargs, &file, false);
 }
 
-int pl_unit_check_includes(const char *path, const char *display_path)
+/* Headers the check follows, and how deep: enough for a project's own
+   headers, bounded whatever they do. */
+#define MAX_CHECKED_HEADERS 256
+#define MAX_CHECKED_DEPTH 16
+
+/* Scan the #include lines of 'path' (the main file, or a header it
+   includes by "name" next to itself, 'depth' levels down). */
+static int scan_includes(const char *path, const char *display_path,
+                         int depth, struct pl_argv *seen)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -394,11 +403,38 @@ int pl_unit_check_includes(const char *path, const char *display_path)
             continue;
         }
         struct stat st;
-        if (stat(target, &st) == 0 && !S_ISREG(st.st_mode))
-            rc = pl_error("cannot analyze '%s': it includes '%s', which is "
-                          "not a regular file", display_path, name);
+        if (stat(target, &st) != 0)
+            continue;
+        if (!S_ISREG(st.st_mode)) {
+            if (depth == 0)
+                rc = pl_error("cannot analyze '%s': it includes '%s', which "
+                              "is not a regular file", display_path, name);
+            else
+                rc = pl_error("cannot analyze '%s': its header '%s' includes "
+                              "'%s', which is not a regular file",
+                              display_path, path, name);
+            break;
+        }
+        /* a header of the project: what it includes is read too */
+        bool known = false;
+        for (size_t i = 0; i < seen->argc && !known; i++)
+            known = strcmp(seen->argv[i], target) == 0;
+        if (!known && depth < MAX_CHECKED_DEPTH &&
+            seen->argc < MAX_CHECKED_HEADERS) {
+            pl_argv_push(seen, target);
+            rc = scan_includes(target, display_path, depth + 1, seen);
+        }
     }
     fclose(f);
+    return rc;
+}
+
+int pl_unit_check_includes(const char *path, const char *display_path)
+{
+    struct pl_argv seen;
+    pl_argv_init(&seen);
+    int rc = scan_includes(path, display_path, 0, &seen);
+    pl_argv_release(&seen);
     return rc;
 }
 

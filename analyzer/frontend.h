@@ -69,9 +69,10 @@ int pl_unit_parse_text(struct pl_unit *unit, CXIndex index, const char *name,
 /* Free everything 'unit' holds. */
 /*
  * Refuse a file that #includes something other than a regular file (by an
- * absolute path, or in quotes next to it): libclang reads '/dev/zero' or a
- * FIFO until it ends, which is never. Returns 0, or -1 after reporting.
- * Headers that do the same are not looked into.
+ * absolute path, or in quotes next to the includer), itself or in a header
+ * it includes that way (up to 16 levels and 256 headers): libclang reads
+ * '/dev/zero' or a FIFO until it ends, which is never. Returns 0, or -1
+ * after reporting. Headers found through -I are not looked into.
  */
 int pl_unit_check_includes(const char *path, const char *display_path);
 

@@ -301,6 +301,20 @@ run_t 30 --no-color "$CASE"
 expect_rc 2
 expect_good
 expect_err "devzero\\.c.*/dev/zero.*not a regular file"
+echo "   (two headers down: devzero.c includes a.h, which includes b.h, which includes /dev/zero)"
+new_case devzero-header
+printf '#include "b.h"\n' >"$CASE/a.h"
+printf '#include "/dev/zero"\n' >"$CASE/b.h"
+printf '#include <Python.h>\n#include "a.h"\nvoid f(void) {}\n' >"$CASE/devzero.c"
+# headers that include each other: read once each, the file analyzed
+printf '#include "loop2.h"\n' >"$CASE/loop1.h"
+printf '#include "loop1.h"\n' >"$CASE/loop2.h"
+printf '#include <Python.h>\n#include "loop1.h"\nint g;\n' >"$CASE/loops.c"
+run_t 30 --no-color "$CASE"
+expect_rc 2
+expect_good
+expect_err "devzero\\.c': its header '.*/b\\.h' includes '/dev/zero', which is not a regular file"
+expect_no_err "loops\\.c.*not a regular file"
 
 # ====================================================================
 echo "== 2a. a 200,000-line file (20,000 small functions, a bug in the last)"

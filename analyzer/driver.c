@@ -363,6 +363,20 @@ static bool start_worker(struct worker_slot *slot, struct worker_ctx *w)
     return ok;
 }
 
+/* Start one more worker in slots[*used]; false when no thread could be
+   started (the slot is not used then). */
+static bool add_worker(struct worker_slot **slots, size_t *used,
+                       struct worker_ctx *w)
+{
+    struct worker_slot *slot = pl_xmalloc(sizeof *slot);
+    if (!start_worker(slot, w)) {
+        free(slot);
+        return false;
+    }
+    slots[(*used)++] = slot;
+    return true;
+}
+
 /* Give up on a worker's file (called with the lock held): report it, and
    leave the thread to itself, at the lowest priority. The job's results
    belong to the thread's copy now, so the job is emptied, not freed. */
@@ -416,13 +430,8 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
     size_t nslots = nthreads + MAX_ABANDONED;
     struct worker_slot **slots = pl_xcalloc(nslots, sizeof *slots);
     size_t used = 0, running = 0, given_up_here = 0;
-    for (unsigned t = 0; t < nthreads; t++) {
-        slots[used] = pl_xmalloc(sizeof **slots);
-        if (start_worker(slots[used], w))
-            running++, used++;
-        else
-            free(slots[used]);
-    }
+    for (unsigned t = 0; t < nthreads; t++)
+        running += add_worker(slots, &used, w);
     if (!running) {
         /* no thread at all: the main thread's stack it is, unwatched */
         struct worker_slot self = {.w = w};
@@ -471,13 +480,8 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
             give_up(slot, why);
             given_up_here++;
             running--;
-            if (given_up_here < MAX_ABANDONED && used < nslots) {
-                slots[used] = pl_xmalloc(sizeof **slots);
-                if (start_worker(slots[used], w))
-                    running++, used++;
-                else
-                    free(slots[used]);
-            }
+            if (given_up_here < MAX_ABANDONED && used < nslots)
+                running += add_worker(slots, &used, w);
         }
         if (!running) {
             /* too many given up: what is left is not started */

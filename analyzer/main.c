@@ -123,7 +123,8 @@ static void usage(FILE *out)
         "  --keep-runs DIR    keep each run's output and records in DIR\n"
         "  -j N               runs at once (default: CPU count)\n"
         "\n"
-        "exit status: 0 no findings, 1 findings, 2 usage or tool error\n"
+        "exit status: 0 no findings, 1 findings or files not analyzed, 2 nothing\n"
+        "useful done (usage, database, output or baseline error)\n"
         "(validate: 1 when a finding is confirmed)\n",
         out);
 }
@@ -210,6 +211,21 @@ enum {
     OPT_KEEP_RUNS, OPT_NO_PCH, OPT_FILE_TIMEOUT,
 };
 
+/* The value of a --OPTION in seconds, 0 (no limit) to a day; false after
+   reporting. */
+static bool parse_seconds(const char *option, const char *text, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || v < 0 || v > 86400) {
+        pl_error("invalid --%s '%s': expected 0 (no limit) to 86400 seconds",
+                 option, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -290,13 +306,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_UNUSED: o->report_unused = true; break;
         case OPT_NO_PCH: o->no_pch = true; break;
         case OPT_FILE_TIMEOUT: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 0 || v > 86400) {
-                pl_error("invalid --file-timeout '%s': expected 0 (no limit) "
-                         "to 86400 seconds", optarg);
+            long v;
+            if (!parse_seconds("file-timeout", optarg, &v))
                 return EXIT_TROUBLE;
-            }
             pl_driver_set_file_timeout((double)v);
             break;
         }
@@ -313,13 +325,9 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return EXIT_TROUBLE;
             }
             if (c == OPT_TIMEOUT) {
-                char *end;
-                long v = strtol(optarg, &end, 10);
-                if (!*optarg || *end || v < 0 || v > 86400) {
-                    pl_error("invalid --timeout '%s': expected 0 to 86400 "
-                             "seconds", optarg);
+                long v;
+                if (!parse_seconds("timeout", optarg, &v))
                     return EXIT_TROUBLE;
-                }
                 o->validate->timeout = (unsigned)v;
             } else if (c == OPT_RUNTIME) {
                 o->runtime = optarg;
@@ -677,6 +685,13 @@ static int run(struct options *o, char **paths, size_t npaths)
     free(keys);
     free(config_paths);
     errors += report_file_problems(jobs, njobs);
+    /* the files the run could say something about */
+    size_t useful = 0;
+    for (size_t i = 0; i < njobs; i++)
+        useful += jobs[i].status == 0;
+    /* from here on an error spoils the run's answer as a whole */
+    int file_errors = errors;
+    errors = 0;
     struct pl_findings all;
     pl_findings_init(&all);
     for (size_t i = 0; i < njobs; i++)
@@ -712,7 +727,7 @@ static int run(struct options *o, char **paths, size_t npaths)
                     o->baseline, known, known == 1 ? "" : "s", gone,
                     gone == 1 ? "y is" : "ies are");
     }
-    if (write_findings(o, &all, errors == 0) < 0)
+    if (write_findings(o, &all, errors + file_errors == 0) < 0)
         errors++;
     if (o->stats) {
         print_stats(jobs, njobs, all.len);
@@ -725,8 +740,14 @@ static int run(struct options *o, char **paths, size_t npaths)
                 "not parsed again\n",
                 globals.len, again, not_parsed);
     }
-    int status = errors ? EXIT_TROUBLE : all.len ? EXIT_FINDINGS : EXIT_CLEAN;
-    if (o->validate && !errors)
+    /* 2 only when nothing useful could be done: the run's output or its
+       baseline failed, or no file at all could be analyzed. Files that
+       could not be (each named on stderr) make it 1, as findings do: the
+       run is not clean */
+    int status = errors || (file_errors && !useful) ? EXIT_TROUBLE
+                 : all.len || file_errors          ? EXIT_FINDINGS
+                                                   : EXIT_CLEAN;
+    if (o->validate && !errors && !file_errors)
         status = confirmed ? EXIT_FINDINGS : EXIT_CLEAN;
     if (pl_driver_abandoned()) {
         /* a thread given up may still be inside libclang, with the jobs'

@@ -388,6 +388,9 @@ def tool_failure(rc, nfindings, stderr, timeout):
         return 'pymem-lint: sanitizer report on stderr (exit status %d)' % rc
     if rc == 2:
         return 'pymem-lint failed with exit status 2 (usage or tool error)'
+    error = re.search(r'^pymem-lint: error: .*$', stderr, re.M)
+    if error:  # a file not analyzed: 1 when others were (README)
+        return 'pymem-lint reported an error: %s' % error.group(0)
     if rc not in (0, 1):
         return 'pymem-lint exited with unexpected status %d' % rc
     if rc == 1 and nfindings == 0:

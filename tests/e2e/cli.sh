@@ -71,9 +71,14 @@ expect_err "^pymem-lint: error: cannot access 'nope\\.c': No such file or direct
 if [ "$(wc -l <"$TMP/.err")" -eq 1 ]; then pass; else fail "stderr is not one line"; fi
 echo "   (the other paths are still analyzed)"
 run --no-color nope.c bug.c
-expect_rc 2
+expect_rc 1 # README: files not analyzed make it 1 when others were
 expect_finding bug.c "$BUG_LINE" PML002
 expect_err "cannot access 'nope\\.c'"
+echo "   (next to a clean file: 1 all the same, the run did not see everything)"
+write_c clean0.c <<<"$CLEAN_C"
+run --no-color nope.c clean0.c
+expect_rc 1
+expect_empty_out
 
 echo "== a clean file"
 write_c clean.c <<<"$CLEAN_C"

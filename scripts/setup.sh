@@ -95,7 +95,8 @@ run_example()
     1)
         say "exit status 1: pymem-lint reported findings, as it should: examples/spam"
         say "has one planted bug per rule PML001-PML003, PML005, PML006 (see"
-        say "examples/spam/README.md).  Exit status 0 means no findings, 2 an error."
+        say "examples/spam/README.md).  Exit status 0 means no findings; 2 that nothing"
+        say "useful could be done (README, \"Exit status\")."
         ;;
     0)
         say "exit status 0: no findings, but examples/spam has five planted bugs"

@@ -61,11 +61,6 @@ void twice(void)
     buf_free(r);
 }
 C
-from_cache()
-{
-    sed -n 's/^pymem-lint: stats: \([0-9]*\) of \([0-9]*\) files from the cache$/\1 \2/p' "$TMP/.err"
-}
-
 echo "== wrappers of util.c misused in mod.c"
 run --no-color --no-cache --stats mod.c util.c
 expect_rc 1

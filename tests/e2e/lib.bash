@@ -121,6 +121,19 @@ expect_nonempty_out()
     if [ -s "$TMP/.out" ]; then pass; else fail "stdout is empty"; fi
 }
 
+# from_cache: "N M" from the last run's "--stats" line "N of M files from
+# the cache" (empty without one).
+from_cache()
+{
+    sed -n 's/^pymem-lint: stats: \([0-9]*\) of \([0-9]*\) files from the cache$/\1 \2/p' "$TMP/.err"
+}
+expect_cached()
+{
+    local got
+    got=$(from_cache)
+    if [ "$got" = "$1" ]; then pass; else fail "from the cache: expected '$1', got '$got'"; fi
+}
+
 # warning_lines: the "path:line:col: warning: ..." lines of the last run.
 warning_lines()
 {

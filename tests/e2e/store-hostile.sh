@@ -38,16 +38,6 @@ O=(--no-color -j 1) # one worker: modest CPU, and the same order every time
 
 # ---- helpers -----------------------------------------------------------
 
-from_cache()
-{
-    sed -n 's/^pymem-lint: stats: \([0-9]*\) of \([0-9]*\) files from the cache$/\1 \2/p' "$TMP/.err"
-}
-expect_cached()
-{
-    local got
-    got=$(from_cache)
-    if [ "$got" = "$1" ]; then pass; else fail "from the cache: expected '$1', got '$got'"; fi
-}
 # expect_same REF: stdout is byte-identical to REF (a --no-cache run's).
 expect_same()
 {

@@ -21,16 +21,6 @@ printf '%s\n' "$BUG_C" > proj/other/alone.c
 cd proj
 git init -q . # the project root, where the default store lives
 
-from_cache()
-{
-    sed -n 's/^pymem-lint: stats: \([0-9]*\) of \([0-9]*\) files from the cache$/\1 \2/p' "$TMP/.err"
-}
-expect_cached()
-{
-    local got
-    got=$(from_cache)
-    if [ "$got" = "$1" ]; then pass; else fail "from the cache: expected '$1', got '$got'"; fi
-}
 
 echo "== first run: everything analyzed, the store created"
 run --no-color --stats src other

@@ -53,6 +53,7 @@ struct options {
     bool color;
     bool stats;
     bool no_pch;              /* --no-pch */
+    const char *pch_dir;      /* --pch-dir DIR, or PYMEM_LINT_PCH_DIR */
     /* 'pymem-lint validate' only: the runs, else NULL */
     struct pl_testrun_options *validate;
     const char *runtime;      /* --runtime DIR */
@@ -98,6 +99,10 @@ static void usage(FILE *out)
         "                     .pymem-lint/cache.db at the project root)\n"
         "  --no-pch           parse without a precompiled Python.h (also:\n"
         "                     PYMEM_LINT_NO_PCH=1)\n"
+        "  --pch-dir DIR      keep precompiled Python.h files in DIR, with or\n"
+        "                     without a store, built when the first file needs\n"
+        "                     one (for many short runs; also: PYMEM_LINT_PCH_DIR;\n"
+        "                     default: pch/ next to the store)\n"
         "  --no-cache         analyze every file, use and change no store (also:\n"
         "                     PYMEM_LINT_NO_CACHE=1 in the environment)\n"
         "  --file-timeout SECONDS\n"
@@ -208,7 +213,7 @@ enum {
     OPT_LIST, OPT_EXPLAIN, OPT_NOCOLOR, OPT_STATS, OPT_VERSION, OPT_CONFIG,
     OPT_NO_CONFIG, OPT_UNUSED, OPT_FORMAT, OPT_BASELINE, OPT_BASELINE_WRITE,
     OPT_DB, OPT_NO_CACHE, OPT_SHARD, OPT_TIMEOUT, OPT_RUNTIME, OPT_NO_PRELOAD,
-    OPT_KEEP_RUNS, OPT_NO_PCH, OPT_FILE_TIMEOUT,
+    OPT_KEEP_RUNS, OPT_NO_PCH, OPT_FILE_TIMEOUT, OPT_PCH_DIR,
 };
 
 /* The value of a --OPTION in seconds, 0 (no limit) to a day; false after
@@ -254,6 +259,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"runtime", required_argument, NULL, OPT_RUNTIME},
         {"no-preload", no_argument, NULL, OPT_NO_PRELOAD},
         {"no-pch", no_argument, NULL, OPT_NO_PCH},
+        {"pch-dir", required_argument, NULL, OPT_PCH_DIR},
         {"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
         {"file-timeout", required_argument, NULL, OPT_FILE_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
@@ -305,6 +311,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_NO_CONFIG: o->no_config = true; break;
         case OPT_UNUSED: o->report_unused = true; break;
         case OPT_NO_PCH: o->no_pch = true; break;
+        case OPT_PCH_DIR:
+            if (!*optarg) {
+                pl_error("invalid --pch-dir '': expected a directory");
+                return EXIT_TROUBLE;
+            }
+            o->pch_dir = optarg;
+            break;
         case OPT_FILE_TIMEOUT: {
             long v;
             if (!parse_seconds("file-timeout", optarg, &v))
@@ -631,14 +644,21 @@ static int run(struct options *o, char **paths, size_t npaths)
         store = pl_store_open(path);
         free(path);
     }
-    /* a precompiled Python.h: next to the store, or for this run only */
+    /* a precompiled Python.h: in --pch-dir, next to the store, or for
+       this run only */
     struct pl_pch_cache *pch = NULL;
+    const char *pch_dir = o->pch_dir;
+    if (!pch_dir && getenv("PYMEM_LINT_PCH_DIR") &&
+        *getenv("PYMEM_LINT_PCH_DIR"))
+        pch_dir = getenv("PYMEM_LINT_PCH_DIR");
     /* without a store a PCH lives for this run only: building one (about
        three plain parses) pays only when several files share it */
-    bool pch_pays = store || njobs >= 4;
+    bool pch_pays = pch_dir || store || njobs >= 4;
     if (!o->no_pch && !getenv("PYMEM_LINT_NO_PCH") && pch_pays) {
         char *dir = NULL;
-        if (store) {
+        if (pch_dir) {
+            dir = pl_xstrdup(pch_dir);
+        } else if (store) {
             char *db = o->db ? pl_xstrdup(o->db) : pl_store_default_path();
             char *slash = strrchr(db, '/');
             dir = pl_xmalloc(strlen(db) + 8);
@@ -648,7 +668,7 @@ static int run(struct options *o, char **paths, size_t npaths)
                 strcpy(dir, "pch");
             free(db);
         }
-        pch = pl_pch_cache_new(dir);
+        pch = pl_pch_cache_new(dir, pch_dir != NULL);
         free(dir);
     }
     for (size_t i = 0; i < njobs; i++)

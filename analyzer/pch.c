@@ -40,6 +40,7 @@ struct entry {
 struct pl_pch_cache {
     char *dir;
     bool temporary;       /* remove 'dir' at the end */
+    bool eager;           /* build a PCH when the first file asks */
     pthread_mutex_t lock;
     pthread_cond_t changed;
     struct entry **entries;
@@ -128,7 +129,8 @@ static void tidy(const char *dir)
     free(all);
 }
 
-struct pl_pch_cache *pl_pch_cache_new(const char *dir)
+struct pl_pch_cache *pl_pch_cache_new(const char *dir,
+                                      bool build_on_first_need)
 {
     char *path = NULL;
     bool temporary = false;
@@ -152,6 +154,7 @@ struct pl_pch_cache *pl_pch_cache_new(const char *dir)
     struct pl_pch_cache *c = pl_xcalloc(1, sizeof *c);
     c->dir = path;
     c->temporary = temporary;
+    c->eager = build_on_first_need;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->changed, NULL);
     return c;
@@ -606,7 +609,8 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
     struct entry *e = entry_for(c, key);
     if (e->state == WANTED) {
         /* an earlier run's PCH is used at once; a new one is built when
-           the third file asks for it, or by the first of three planned */
+           the third file asks for it, or by the first of three planned
+           (or by the first file in an eager cache) */
         bool on_disk = false;
         if (!e->disk_checked) {
             char deps_path[4200];
@@ -618,7 +622,7 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
         }
         if (on_disk) {
             e->state = READY;
-        } else if (++e->asked >= 3 || e->planned >= 3) {
+        } else if (++e->asked >= 3 || e->planned >= 3 || c->eager) {
             e->state = BUILDING;
             pthread_mutex_unlock(&c->lock);
             int made = build(c, e, index, pl_strbuf_str(&directives),

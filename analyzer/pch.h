@@ -21,8 +21,12 @@ struct pl_pch_cache;
 
 /* A cache of PCHs in 'dir' (created when missing), or with 'dir' NULL in
  * a temporary directory removed by pl_pch_cache_free(). NULL after a
- * warning when the directory cannot be used (then no PCH is used). */
-struct pl_pch_cache *pl_pch_cache_new(const char *dir);
+ * warning when the directory cannot be used (then no PCH is used). A PCH
+ * is built when the third file of the run asks for it (or the first of
+ * three planned), or with 'build_on_first_need' when the first asks: for
+ * a directory named by the user, which many short runs share. */
+struct pl_pch_cache *pl_pch_cache_new(const char *dir,
+                                      bool build_on_first_need);
 void pl_pch_cache_free(struct pl_pch_cache *cache);
 
 /* At the end of a run in which a worker was given up (it may still use

@@ -471,55 +471,88 @@ def verify_file(path, exe, out=sys.stdout, timeout=DEFAULT_TIMEOUT,
 
 # ---- --one-run ----
 
-def verify_in_one_run(paths, exe, out=sys.stdout, timeout=DEFAULT_TIMEOUT,
-                      jobs=None):
-    """Verify many files with one pymem-lint run per set of RUN-ARGS (for a
-    slow pymem-lint, as under Valgrind); return the exit status."""
+def outcomes_in_one_run(paths, exe, timeout=DEFAULT_TIMEOUT, jobs=None):
+    """Verify 'paths' with one pymem-lint run per set of RUN-ARGS (for a
+    slow pymem-lint, as under Valgrind). Returns ([(Outcome, text)] in the
+    order of 'paths', the number of runs); 'text' says what went wrong."""
+    results = {}
     groups = {}
-    status = 0
     for path in paths:
+        outcome = Outcome(path)
         try:
             with open(path, encoding='utf-8', errors='replace') as f:
                 spec = parse_spec(f.read(), path, os.path.dirname(path) or '.')
         except (OSError, DirectiveError) as e:
-            print('%s: error: %s' % (path, e), file=out)
-            status = 1
+            outcome.status = 'ERROR'
+            results[path] = (outcome, '%s: error: %s\n' % (path, e))
             continue
-        groups.setdefault(tuple(spec.run_args), []).append((path, spec))
+        outcome.known_to_fail = spec.known_to_fail
+        outcome.expectations = spec.expectations
+        groups.setdefault(tuple(spec.run_args), []).append((outcome, spec))
     cwd = os.getcwd()
-    checked = 0
     for run_args, members in sorted(groups.items()):
         args = (['--no-color', '-j', str(jobs or os.cpu_count() or 1)] +
-                list(run_args) + [p for p, _ in members])
+                list(run_args) + [o.path for o, _ in members])
         command = ' '.join(shlex.quote(a) for a in [exe] + args)
-        rc, stdout, stderr = run_tool(exe, args, timeout)
-        diags = parse_output(stdout)
-        why = tool_failure(rc, len(diags), stderr, timeout)
+        try:
+            rc, stdout, stderr = run_tool(exe, args, timeout)
+        except OSError as e:
+            rc, stdout, stderr = None, '', ''
+            why = 'cannot run %s: %s' % (exe, e.strerror)
+        else:
+            diags = parse_output(stdout)
+            why = tool_failure(rc, len(diags), stderr, timeout)
         if why:
-            print('error: %s\ncommand: %s\n--- stderr ---\n%s'
-                  % (why, command, stderr.rstrip('\n')), file=out)
-            status = 1
+            text = ('error: %s\ncommand: %s\n--- stderr ---\n%s\n'
+                    % (why, command, stderr.rstrip('\n')))
+            for k, (outcome, _) in enumerate(members):
+                outcome.status = 'ERROR'
+                # the run's output once, then only which run it was
+                results[outcome.path] = (outcome, text if k == 0 else
+                                         '%s: error: in the run above\n'
+                                         % outcome.path)
             continue
-        for path, spec in members:
+        for outcome, spec in members:
+            path = outcome.path
             res = compare(spec.expectations,
                           [d for d in diags if same_file(d.path, path, cwd)])
-            checked += 1
-            if res.ok == (spec.known_to_fail is None):
-                continue
+            outcome.comparison = res
+            lines = []
+            if spec.known_to_fail is None:
+                outcome.passed = res.ok
+                outcome.status = 'PASS' if res.ok else 'FAIL'
+            elif res.ok:
+                outcome.status = 'XPASS'
+                lines.append('%s: XPASS: marked known-to-fail but every '
+                             'expectation was met' % path)
+            else:
+                outcome.passed = True
+                outcome.status = 'XFAIL'
+            if outcome.status == 'FAIL':
+                lines += ['%s:%d: missing %s {{%s}}' % (path, e.line, e.kind,
+                                                         e.text)
+                          for e in res.missing]
+                lines += ['%s:%d: unexpected %s: %s' % (path, d.line, d.kind,
+                                                         d.message)
+                          for d in res.unexpected]
+                lines.append('command: %s' % command)
+            results[path] = (outcome, ''.join(l + '\n' for l in lines))
+    return [results[p] for p in paths], len(groups)
+
+
+def verify_in_one_run(paths, exe, out=sys.stdout, timeout=DEFAULT_TIMEOUT,
+                      jobs=None):
+    """Verify many files with one pymem-lint run per set of RUN-ARGS;
+    print what went wrong; return the exit status."""
+    results, runs = outcomes_in_one_run(paths, exe, timeout, jobs)
+    status = 0
+    for outcome, text in results:
+        out.write(text)
+        if outcome.status not in ('PASS', 'XFAIL'):
             status = 1
-            if spec.known_to_fail is not None:
-                print('%s: XPASS: marked known-to-fail but every expectation '
-                      'was met' % path, file=out)
-                continue
-            for e in res.missing:
-                print('%s:%d: missing %s {{%s}}' % (path, e.line, e.kind,
-                                                     e.text), file=out)
-            for d in res.unexpected:
-                print('%s:%d: unexpected %s: %s' % (path, d.line, d.kind,
-                                                     d.message), file=out)
-            print('command: %s' % command, file=out)
+    checked = sum(o.comparison is not None for o, _ in results)
     print('verify.py: %d files in %d run(s): %s' % (
-        checked, len(groups), 'ok' if status == 0 else 'FAILED'), file=out)
+        checked, runs, 'ok' if status == 0 else 'FAILED'), file=out)
     return status
 
 
@@ -586,8 +619,9 @@ def rule_table(results, out):
 
 
 def summary(dirs, exe, out=sys.stdout, jobs=None, timeout=DEFAULT_TIMEOUT,
-            by_rule=False):
-    """Verify every *.c under 'dirs'; print a table; return the exit status."""
+            by_rule=False, one_run=False):
+    """Verify every *.c under 'dirs' (with 'one_run', in one pymem-lint run
+    per set of RUN-ARGS); print a table; return the exit status."""
     files = [f for d in dirs for f in find_c_files(d)]
     if not files:
         print('verify.py: no *.c files under %s' % ' '.join(dirs), file=out)
@@ -598,8 +632,11 @@ def summary(dirs, exe, out=sys.stdout, jobs=None, timeout=DEFAULT_TIMEOUT,
         return verify_file(path, exe, out=buf, timeout=timeout,
                            quiet=True), buf.getvalue()
 
-    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as ex:
-        results = list(ex.map(one, files))
+    if one_run:
+        results, _ = outcomes_in_one_run(files, exe, timeout, jobs)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as ex:
+            results = list(ex.map(one, files))
     groups = {}
     cols = ('files', 'fail', 'xfail', 'error', 'expected', 'found', 'matched',
             'missing', 'unexpected')
@@ -891,6 +928,37 @@ class RunTests(unittest.TestCase):
         self.assertEqual(row.split(), ['total', '1', '0', '0', '0', '1', '1',
                                        '1', '0', '0', '1.000', '1.000'])
 
+    def test_summary_in_one_run(self):
+        # two files, one run: the fake reports only the last file's bug
+        other = os.path.join(self.tmp.name, 'a.c')
+        for path in (other, self.file):
+            with open(path, 'w') as f:
+                f.write(self.BUG)
+        env = {'FAKE_SPEC': json.dumps({'stdout': self.HIT, 'rc': 1}),
+               'FAKE_ARGV': self.argv_file}
+        buf = io.StringIO()
+        with patched_env(env):
+            rc = summary([self.tmp.name], self.exe, out=buf, jobs=1,
+                         one_run=True)
+        text = buf.getvalue()
+        self.assertEqual(rc, 1, text)
+        with open(self.argv_file) as f:
+            self.assertEqual(json.load(f), ['--no-color', '-j', '1', other,
+                                            self.file])
+        self.assertIn('%s:3: missing warning {{[PML001]}}' % other, text)
+        row = [ln for ln in text.splitlines() if ln.startswith('total')][0]
+        self.assertEqual(row.split(), ['total', '2', '1', '0', '0', '2', '1',
+                                       '1', '1', '0', '1.000', '0.500'])
+        # a failed run is an error for each of its files
+        env['FAKE_SPEC'] = json.dumps({'stdout': '', 'rc': 2})
+        buf = io.StringIO()
+        with patched_env(env):
+            rc = summary([self.tmp.name], self.exe, out=buf, jobs=1,
+                         one_run=True)
+        row = [ln for ln in buf.getvalue().splitlines()
+               if ln.startswith('total')][0]
+        self.assertEqual(row.split()[:5], ['total', '2', '0', '0', '2'])
+
 
 @contextlib.contextmanager
 def patched_env(values):
@@ -937,7 +1005,8 @@ def main(argv=None):
                     help='treat the arguments as directories and print counts')
     ap.add_argument('--one-run', action='store_true',
                     help='verify the files with one pymem-lint run per set '
-                         'of RUN-ARGS (for a slow pymem-lint)')
+                         'of RUN-ARGS (for a slow pymem-lint; with '
+                         '--summary too)')
     ap.add_argument('--by-rule', action='store_true',
                     help='with --summary, also print counts per rule')
     ap.add_argument('-j', '--jobs', type=int, default=None,
@@ -950,12 +1019,13 @@ def main(argv=None):
         return self_test()
     if not args.paths:
         ap.error('no FILE given')
+    if args.summary:
+        return summary(args.paths, args.pymem_lint, jobs=args.jobs,
+                       timeout=args.timeout, by_rule=args.by_rule,
+                       one_run=args.one_run)
     if args.one_run:
         return verify_in_one_run(args.paths, args.pymem_lint, jobs=args.jobs,
                                  timeout=args.timeout)
-    if args.summary:
-        return summary(args.paths, args.pymem_lint, jobs=args.jobs,
-                       timeout=args.timeout, by_rule=args.by_rule)
     status = 0
     for path in args.paths:
         if not verify_file(path, args.pymem_lint, timeout=args.timeout).passed:

@@ -7,14 +7,16 @@
 # directives is part of the prefix; a PCH that three files will use is built
 # when the first asks for it; when Python.h changes the PCH is built again,
 # the cached results of the files that include it are not reused, and the
-# new header is what the analysis sees.
+# new header is what the analysis sees. --pch-dir (PYMEM_LINT_PCH_DIR)
+# keeps PCHs in a directory of its own, with or without a store, and
+# builds one when the first file needs it.
 # Usage: pch.sh PYMEM_LINT
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
 cd "$TMP"
-unset PYMEM_LINT_NO_PCH PYMEM_LINT_NO_CACHE
+unset PYMEM_LINT_NO_PCH PYMEM_LINT_NO_CACHE PYMEM_LINT_PCH_DIR
 mkdir -p proj/inc proj/src
 # a small stand-in for Python.h, so that the test can change it
 cat > proj/inc/Python.h <<'H'
@@ -168,4 +170,33 @@ else
 fi
 run --no-color --stats --db .pymem-lint/fourth.db src # still all there
 expect_err '^pymem-lint: stats: 9 parses with a precompiled Python.h, 0 built$'
+
+# --pch-dir: a run of one file without a store builds the PCH there at
+# once, and the next run of another file of the same kind uses it; the
+# findings are those of a plain parse
+run --no-color --stats --no-cache --no-pch src/e.c
+plain=$(cat "$TMP/.out")
+run --no-color --stats --no-cache --pch-dir "$TMP/own pch" src/e.c
+expect_rc 1
+expect_err '^pymem-lint: stats: 1 parses with a precompiled Python.h, 1 built$'
+if [ "$(cat "$TMP/.out")" = "$plain" ]; then pass; else fail "the findings differ from a plain parse's"; fi
+if [ "$(compgen -G "$TMP/own pch/*.pch" | wc -l)" -eq 1 ]; then pass; else fail "no PCH in the --pch-dir"; fi
+PYMEM_LINT_PCH_DIR="$TMP/own pch" run --no-color --stats --no-cache src/f.c
+expect_err '^pymem-lint: stats: 1 parses with a precompiled Python.h, 0 built$'
+expect_out 'src/f.c:.*\[PML006\]'
+# with a store too, the PCH comes from the --pch-dir, not pch/ beside it
+PYMEM_LINT_PCH_DIR="$TMP/own pch" run --no-color --stats --db "$TMP/fifth.db" src/g.c
+expect_err '^pymem-lint: stats: 1 parses with a precompiled Python.h, 0 built$'
+if [ ! -e "$TMP/pch" ]; then pass; else fail "a pch/ was made beside the store"; fi
+# --no-pch wins over the variable; a directory that cannot be made is
+# one warning and a plain parse
+PYMEM_LINT_PCH_DIR="$TMP/own pch" run --no-color --stats --no-cache --no-pch src/g.c
+expect_err '^pymem-lint: stats: 0 parses with a precompiled Python.h, 0 built$'
+run --no-color --stats --no-cache --pch-dir "$TMP/no/such/dir" src/g.c
+expect_rc 1
+expect_err "^pymem-lint: warning: cannot keep precompiled headers in '.*/no/such/dir': No such file or directory; parsing without them$"
+expect_err '^pymem-lint: stats: 0 parses with a precompiled Python.h, 0 built$'
+run --pch-dir '' src/g.c
+expect_rc 2
+expect_err "^pymem-lint: error: invalid --pch-dir '': expected a directory$"
 e2e_finish

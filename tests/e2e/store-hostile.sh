@@ -19,7 +19,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.bash
 source "$(dirname "$0")/lib.bash"
 e2e_init "$@"
-unset PYMEM_LINT_NO_CACHE PYMEM_LINT_NO_PCH
+unset PYMEM_LINT_NO_CACHE PYMEM_LINT_NO_PCH PYMEM_LINT_PCH_DIR
 MNT=""
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup()

@@ -132,40 +132,6 @@ void pl_driver_analyze_unit(struct pl_job *job, const struct pl_unit *unit,
     }
 }
 
-/* Recurse until the stack runs out (for the tests: see below). */
-static size_t overflow_stack(volatile char *above, size_t depth)
-{
-    volatile char frame[512];
-    frame[0] = above ? above[0] : (char)depth;
-    if (depth == SIZE_MAX) /* never: the stack ends long before */
-        return frame[0];
-    return overflow_stack(frame, depth + 1) + frame[0];
-}
-
-/*
- * The tests' way to make the analysis of one file fail as a bug in it
- * would: PYMEM_LINT_TEST_FAULT=NAME:segv (a SIGSEGV), NAME:overflow (a
- * real stack overflow) or NAME:hang (a loop without end) when analyzing
- * the file whose name ends in NAME. Unset, it costs one getenv per file.
- */
-static void fault_for_tests(const char *path)
-{
-    const char *spec = getenv("PYMEM_LINT_TEST_FAULT");
-    const char *colon = spec ? strrchr(spec, ':') : NULL;
-    if (!colon)
-        return;
-    size_t n = (size_t)(colon - spec), len = strlen(path);
-    if (n == 0 || n > len || memcmp(path + len - n, spec, n) != 0)
-        return;
-    if (strcmp(colon + 1, "segv") == 0)
-        raise(SIGSEGV);
-    else if (strcmp(colon + 1, "overflow") == 0)
-        overflow_stack(NULL, 0);
-    else if (strcmp(colon + 1, "hang") == 0)
-        for (;;)
-            pause();
-}
-
 /* Bytes of lowered files kept for the second pass, and the limit. */
 struct keep_budget {
     size_t used, limit;
@@ -183,7 +149,7 @@ static void analyze(CXIndex index, struct pl_job *job,
         job->kept = NULL;
         return;
     }
-    fault_for_tests(job->path);
+    pl_watchdog_test_fault(job->path, false);
     struct pl_unit unit;
     parse_job(index, job, &unit);
     unit.globals = job->globals;
@@ -219,6 +185,7 @@ struct worker_slot {
     struct pl_job *job;     /* the file it works on, or NULL (w->lock) */
     double started;         /* when it took that file */
     struct pl_crash crashed; /* what stopped it, if it crashed */
+    struct pl_wait waited;  /* for a PCH another thread builds */
     void *stack_low;        /* its stack's lowest address */
     bool finished;          /* no file left for it (w->lock) */
     bool abandoned;         /* given up: its file is reported (w->lock) */
@@ -321,7 +288,7 @@ static void *worker(void *arg)
         slot->job = job;
         slot->started = pl_monotonic_seconds();
         pthread_mutex_unlock(&w->lock);
-        pl_watchdog_watch(&slot->crashed, &w->wake);
+        pl_watchdog_watch(&slot->crashed, &slot->waited, &w->wake);
         if (work.rules)
             analyze(index, &work, work.rules, work.nrules, &w->keep, &w->lock);
         else
@@ -384,6 +351,8 @@ static void give_up(struct worker_slot *slot, const char *why)
 {
     struct pl_job *job = slot->job;
     pl_error("cannot analyze '%s': %s", job->path, why);
+    /* the files waiting for a PCH this thread builds parse without it */
+    pl_pch_give_up_builds(job->pch, slot->thread);
     struct pl_job emptied = {
         .path = job->path, .parse_path = job->parse_path, .args = job->args,
         .rules = job->rules, .nrules = job->nrules, .project = job->project,
@@ -470,7 +439,10 @@ void pl_driver_run(struct pl_job *jobs, size_t njobs,
                          "this is a bug, please report it with the file",
                          strsignal(slot->crashed.signal));
             } else if (slot->job && file_timeout > 0 &&
-                       now - slot->started > file_timeout) {
+                       !atomic_load(&slot->waited.now) &&
+                       now - slot->started -
+                               (double)atomic_load(&slot->waited.total_ns) / 1e9 >
+                           file_timeout) {
                 snprintf(why, sizeof why, "no result after %.0f s (the "
                          "limit set by --file-timeout); given up",
                          file_timeout);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* WANTED: files asked; a PCH is built when the third one does, or at
@@ -33,6 +34,7 @@ struct entry {
     bool disk_checked;    /* an earlier run's PCH was looked for */
     unsigned asked;       /* requests while WANTED */
     unsigned planned;     /* files of this run that will ask */
+    pthread_t builder;    /* the thread building it, while BUILDING */
     char **deps;          /* headers it holds */
     size_t ndeps, deps_cap;
 };
@@ -624,17 +626,28 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
             e->state = READY;
         } else if (++e->asked >= 3 || e->planned >= 3 || c->eager) {
             e->state = BUILDING;
+            e->builder = pthread_self();
             pthread_mutex_unlock(&c->lock);
+            pl_watchdog_test_fault(path, true);
             int made = build(c, e, index, pl_strbuf_str(&directives),
                              directives.len, args, nargs, quote_dir);
             pthread_mutex_lock(&c->lock);
-            e->state = made ? READY : FAILED;
-            c->built += made == 1;
-            pthread_cond_broadcast(&c->changed);
+            /* not when the driver gave this thread up meanwhile: the
+               waiters went on without it (pl_pch_give_up_builds) */
+            if (e->state == BUILDING) {
+                e->state = made ? READY : FAILED;
+                c->built += made == 1;
+                pthread_cond_broadcast(&c->changed);
+            }
         }
     }
-    while (e->state == BUILDING)
-        pthread_cond_wait(&c->changed, &c->lock);
+    /* another thread's build: not this file's time (the driver's limit) */
+    if (e->state == BUILDING) {
+        pl_watchdog_wait_begin();
+        while (e->state == BUILDING)
+            pthread_cond_wait(&c->changed, &c->lock);
+        pl_watchdog_wait_end();
+    }
     const char *result = NULL;
     if (e->state == READY) {
         result = e->pch;
@@ -646,6 +659,27 @@ const char *pl_pch_for(struct pl_pch_cache *c, CXIndex index,
     pl_strbuf_release(&directives);
     free(quote_dir);
     return result;
+}
+
+void pl_pch_give_up_builds(struct pl_pch_cache *c, pthread_t thread)
+{
+    if (!c)
+        return;
+    /* the thread may have died holding the lock: then nothing is done,
+       and the waiters wait out their own time limits */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    if (pthread_mutex_timedlock(&c->lock, &until) != 0)
+        return;
+    for (size_t i = 0; i < c->len; i++) {
+        struct entry *e = c->entries[i];
+        if (e->state == BUILDING && pthread_equal(e->builder, thread)) {
+            e->state = FAILED;
+            pthread_cond_broadcast(&c->changed);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
 }
 
 void pl_pch_reject(struct pl_pch_cache *c, const char *pch)

@@ -14,6 +14,7 @@
 #define PL_PCH_H
 
 #include <clang-c/Index.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,6 +48,10 @@ const char *pl_pch_for(struct pl_pch_cache *cache, CXIndex index,
    a PCH that three files or more will use is built when the first asks. */
 void pl_pch_plan(struct pl_pch_cache *cache, const char *path,
                  const char *const *args, int nargs);
+
+/* The driver gave up 'thread' (it hangs or crashed): a PCH it is
+   building counts as failed, so the files waiting for it parse without. */
+void pl_pch_give_up_builds(struct pl_pch_cache *cache, pthread_t thread);
 
 /* The PCH at 'pch' was rejected by libclang: do not use it again. */
 void pl_pch_reject(struct pl_pch_cache *cache, const char *pch);

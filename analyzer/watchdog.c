@@ -6,6 +6,7 @@
  * state stays sound. See watchdog.h.
  */
 #include "watchdog.h"
+#include "util.h"
 
 #include <clang-c/Index.h>
 #include <errno.h>
@@ -26,6 +27,8 @@ static bool installed;
    libclang call with recovery of its own */
 static _Thread_local struct pl_crash *crash_flag;
 static _Thread_local sem_t *crash_wake;
+static _Thread_local struct pl_wait *wait_count;
+static _Thread_local double wait_started;
 static _Thread_local volatile sig_atomic_t in_libclang;
 static _Thread_local void *alt_stack;
 
@@ -89,8 +92,12 @@ void pl_watchdog_install(void)
     installed = true;
 }
 
-void pl_watchdog_watch(struct pl_crash *crashed, sem_t *wake)
+void pl_watchdog_watch(struct pl_crash *crashed, struct pl_wait *wait,
+                       sem_t *wake)
 {
+    atomic_store(&wait->now, false);
+    atomic_store(&wait->total_ns, 0);
+    wait_count = wait;
     if (!alt_stack) {
         alt_stack = malloc(ALT_STACK_SIZE);
         stack_t ss = {.ss_sp = alt_stack, .ss_size = ALT_STACK_SIZE};
@@ -107,6 +114,7 @@ void pl_watchdog_unwatch(bool thread_ends)
 {
     crash_flag = NULL;
     crash_wake = NULL;
+    wait_count = NULL;
     if (thread_ends && alt_stack) {
         stack_t ss = {.ss_flags = SS_DISABLE};
         sigaltstack(&ss, NULL);
@@ -143,4 +151,55 @@ void pl_watchdog_libclang_enter(void)
 void pl_watchdog_libclang_leave(void)
 {
     in_libclang = 0;
+}
+
+/* Recurse until the stack runs out (for the tests: see below). */
+static size_t overflow_stack(volatile char *above, size_t depth)
+{
+    volatile char frame[512];
+    frame[0] = above ? above[0] : (char)depth;
+    if (depth == SIZE_MAX) /* never: the stack ends long before */
+        return frame[0];
+    return overflow_stack(frame, depth + 1) + frame[0];
+}
+
+void pl_watchdog_test_fault(const char *path, bool in_pch_build)
+{
+    const char *spec = getenv("PYMEM_LINT_TEST_FAULT");
+    const char *colon = spec ? strrchr(spec, ':') : NULL;
+    if (!colon)
+        return;
+    size_t n = (size_t)(colon - spec), len = strlen(path);
+    if (n == 0 || n > len || memcmp(path + len - n, spec, n) != 0)
+        return;
+    const char *kind = colon + 1;
+    if (in_pch_build) {
+        if (strcmp(kind, "pch-hang") == 0)
+            for (;;)
+                pause();
+    } else if (strcmp(kind, "segv") == 0) {
+        raise(SIGSEGV);
+    } else if (strcmp(kind, "overflow") == 0) {
+        overflow_stack(NULL, 0);
+    } else if (strcmp(kind, "hang") == 0) {
+        for (;;)
+            pause();
+    }
+}
+
+void pl_watchdog_wait_begin(void)
+{
+    if (!wait_count)
+        return;
+    wait_started = pl_monotonic_seconds();
+    atomic_store(&wait_count->now, true);
+}
+
+void pl_watchdog_wait_end(void)
+{
+    if (!wait_count)
+        return;
+    double waited = pl_monotonic_seconds() - wait_started;
+    atomic_fetch_add(&wait_count->total_ns, (long long)(waited * 1e9));
+    atomic_store(&wait_count->now, false);
 }

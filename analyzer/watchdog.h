@@ -13,6 +13,7 @@
 
 #include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 /* Install the crash handlers. Call once, from the main thread, before
@@ -27,10 +28,24 @@ struct pl_crash {
     void *volatile address;
 };
 
+/* Time a watched thread spent waiting for another thread's work (a PCH
+   that one builds), which its file's time limit does not count: 'now'
+   while it waits, 'total_ns' waited on this file. */
+struct pl_wait {
+    atomic_bool now;
+    atomic_llong total_ns;
+};
+
 /* This thread analyzes a file from now on: a crash fills '*crash', posts
-   'wake' and parks the thread. Gives the thread an alternate signal stack
-   the first time. */
-void pl_watchdog_watch(struct pl_crash *crash, sem_t *wake);
+   'wake' and parks the thread; waits are counted in '*wait' (reset here).
+   Gives the thread an alternate signal stack the first time. */
+void pl_watchdog_watch(struct pl_crash *crash, struct pl_wait *wait,
+                       sem_t *wake);
+
+/* Around a wait for another thread's work, in a watched thread (else
+   nothing is counted). */
+void pl_watchdog_wait_begin(void);
+void pl_watchdog_wait_end(void);
 
 /* Whether a crash's address lies in the guard below the calling thread's
    stack or the stack's last 64 KiB: the stack ran out. For the driver to
@@ -48,5 +63,15 @@ void pl_watchdog_unwatch(bool thread_ends);
    is libclang's to recover from. */
 void pl_watchdog_libclang_enter(void);
 void pl_watchdog_libclang_leave(void);
+
+/*
+ * The tests' way to make the analysis of one file fail as a bug in it
+ * would: PYMEM_LINT_TEST_FAULT=NAME:segv (a SIGSEGV), NAME:overflow (a
+ * real stack overflow) or NAME:hang (a loop without end) when analyzing
+ * the file whose name ends in NAME ('in_pch_build' false), and
+ * NAME:pch-hang while building the PCH that file asked for (true).
+ * Unset, it costs one getenv.
+ */
+void pl_watchdog_test_fault(const char *path, bool in_pch_build);
 
 #endif

@@ -70,6 +70,23 @@ run --file-timeout never src
 expect_rc 2
 expect_err "invalid --file-timeout 'never'"
 
+echo "== a file given up while it builds the PCH that others wait for"
+# the first file to ask builds the PCH (--pch-dir) and hangs there; the
+# file waiting for that PCH parses without it once the builder is given
+# up, rather than waiting out its own time limit (it once did)
+mkdir -p shared
+for i in 1 2 3; do printf '%s' "$BUG_C" > "shared/p$i.c"; done
+start=$(date +%s)
+PYMEM_LINT_TEST_FAULT=.c:pch-hang run --no-cache -j 2 --file-timeout "$limit" \
+    --pch-dir "$TMP/pch" shared
+took=$(($(date +%s) - start))
+expect_rc 1
+n=$(grep -c "^pymem-lint: error: cannot analyze 'shared/p[123].c': no result after $limit s" "$TMP/.err" || true)
+if [ "$n" -eq 1 ]; then pass; else fail "$n files given up, expected only the PCH's builder"; fi
+found=$(grep -c "^shared/p[123].c:$BUG_LINE:.*\[PML002\]" "$TMP/.out" || true)
+if [ "$found" -eq 2 ]; then pass; else fail "$found of the 2 other files have their finding"; fi
+if [ "$took" -lt $((limit + 58)) ]; then pass; else fail "the run took ${took}s"; fi
+
 echo "== the output file and the store after a given-up file"
 PYMEM_LINT_TEST_FAULT=bad.c:segv run --db "$TMP/store.db" --format sarif -o out.sarif src
 expect_rc 1

@@ -116,11 +116,6 @@ else
     fail "$n files given up and $m not started, expected 16 or 17 and 19 in all"
 fi
 
-if [ -n "${PL_MEMCHECK:-}" ]; then
-    echo "== (the stack overflow and libclang's own loop: not under Valgrind)"
-    e2e_finish
-fi
-
 echo "== a real stack overflow in pymem-lint's own code"
 PYMEM_LINT_TEST_FAULT=bad.c:overflow run --no-cache -j 2 --file-timeout 120 src
 expect_rc 1
@@ -141,12 +136,12 @@ cat > src/bad.c <<'C'
 int f(void) { return 0; }
 C
 start=$(date +%s)
-run --no-cache -j 2 --file-timeout 3 src
+run --no-cache -j 2 --file-timeout $((limit + 1)) src
 took=$(($(date +%s) - start))
 expect_rc 1
 # libclang 19 loops there; another build may overflow its stack instead
-given_up src/bad.c '(no result after 3 s|libclang crashed while parsing)'
+given_up src/bad.c "(no result after $((limit + 1)) s|libclang crashed while parsing)"
 expect_good_files
-if [ "$took" -lt 60 ]; then pass; else fail "the run took ${took}s"; fi
+if [ "$took" -lt $((limit + 58)) ]; then pass; else fail "the run took ${took}s"; fi
 
 e2e_finish

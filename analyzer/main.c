@@ -647,10 +647,10 @@ static int run(struct options *o, char **paths, size_t npaths)
     /* a precompiled Python.h: in --pch-dir, next to the store, or for
        this run only */
     struct pl_pch_cache *pch = NULL;
-    const char *pch_dir = o->pch_dir;
-    if (!pch_dir && getenv("PYMEM_LINT_PCH_DIR") &&
-        *getenv("PYMEM_LINT_PCH_DIR"))
-        pch_dir = getenv("PYMEM_LINT_PCH_DIR");
+    const char *pch_dir = o->pch_dir ? o->pch_dir
+                                     : getenv("PYMEM_LINT_PCH_DIR");
+    if (pch_dir && !*pch_dir) /* set but empty: as if unset */
+        pch_dir = NULL;
     /* without a store a PCH lives for this run only: building one (about
        three plain parses) pays only when several files share it */
     bool pch_pays = pch_dir || store || njobs >= 4;

@@ -3,7 +3,8 @@
 # given up, reported in one line naming it, and the rest of the run goes
 # on: its findings, the output file, the store. The faults are a SIGSEGV
 # and a real stack overflow in pymem-lint's own code and a loop without
-# end (PYMEM_LINT_TEST_FAULT, driver.c), and two hostile inputs that act
+# end (PYMEM_LINT_TEST_FAULT, watchdog.c), a PCH build that never ends
+# while another file waits for it, and two hostile inputs that act
 # on libclang itself: '#pragma clang __debug crash' (libclang's own crash
 # recovery) and '#pragma clang __debug overflow_stack' (a loop without
 # end inside libclang's parse: only the time limit ends it).

@@ -108,9 +108,34 @@ void pl_interrupt_remove_tree(const char *path)
     add(REMOVE_TREE, path, 0);
 }
 
-void pl_interrupt_kill_group(pid_t pgid)
+/* PYMEM_LINT_TEST_FAULT=validate-fork:slow (tests/e2e/hostile.sh, 6d): the
+   parent waits 3 s after fork() where the group was once not yet
+   registered, so that a test can interrupt it there. */
+static void test_fault_after_fork(void)
 {
-    add(KILL_GROUP, NULL, pgid);
+    const char *fault = getenv("PYMEM_LINT_TEST_FAULT");
+    if (fault && strcmp(fault, "validate-fork:slow") == 0)
+        sleep(3);
+}
+
+pid_t pl_interrupt_fork_group(void)
+{
+    /* the reaper takes this lock before it kills: it waits until the
+       child is on the list */
+    pthread_mutex_lock(&lock);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        return 0; /* the child's copy of the lock stays held: unused */
+    }
+    if (pid > 0) {
+        setpgid(pid, pid); /* as the child does: whichever runs first */
+        test_fault_after_fork();
+        struct item it = {KILL_GROUP, NULL, pid};
+        PL_PUSH(items, nitems, items_cap, it);
+    }
+    pthread_mutex_unlock(&lock);
+    return pid;
 }
 
 static void forget(const char *path, pid_t pgid)

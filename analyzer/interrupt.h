@@ -15,12 +15,20 @@
 void pl_interrupt_install(void);
 
 /* What to remove if the run is interrupted, until it is forgotten:
-   a file, a directory tree, or a process group to kill. Thread-safe;
-   'path' is copied. */
+   a file, a directory tree, or a process group to kill (registered by
+   pl_interrupt_fork_group below). Thread-safe; 'path' is copied. */
 void pl_interrupt_remove_file(const char *path);
 void pl_interrupt_remove_tree(const char *path);
-void pl_interrupt_kill_group(pid_t pgid);
+
 void pl_interrupt_forget(const char *path);
 void pl_interrupt_forget_group(pid_t pgid);
+
+/* fork() a child that leads a process group of its own, registered to be
+   killed on interrupt before the interrupt can be acted on: a SIGINT that
+   arrives just after fork() once found the group not yet registered and
+   left the command running. Returns as fork() does; in the child the
+   group is set (setpgid) and nothing else of this module may be used.
+   The parent forgets the group with pl_interrupt_forget_group(). */
+pid_t pl_interrupt_fork_group(void);
 
 #endif

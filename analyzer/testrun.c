@@ -173,7 +173,6 @@ static void set_prefixed(const char *name, const char *value)
 static void exec_run(const struct pl_testrun *run,
                      const struct pl_testrun_options *o)
 {
-    setpgid(0, 0);
     char path[4096];
     snprintf(path, sizeof path, "%s/output.txt", run->dir);
     int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -230,7 +229,7 @@ int pl_testruns(struct pl_testrun *runs, size_t n,
     fflush(NULL);
     while (next < n || running) {
         while (next < n && running < jobs) {
-            pid_t pid = fork();
+            pid_t pid = pl_interrupt_fork_group();
             if (pid < 0) {
                 pl_error("cannot start a run: %s", strerror(errno));
                 runs[next++].started = false;
@@ -238,8 +237,6 @@ int pl_testruns(struct pl_testrun *runs, size_t n,
             }
             if (pid == 0)
                 exec_run(&runs[next], o);
-            setpgid(pid, pid);
-            pl_interrupt_kill_group(pid);
             for (unsigned k = 0; k < jobs; k++)
                 if (!children[k].pid) {
                     children[k] = (struct child){pid, next, now(), false};

@@ -90,22 +90,46 @@ void pl_interrupt_install(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static void add(enum kind kind, const char *path, pid_t pgid)
+/* with the lock held */
+static void add_locked(enum kind kind, const char *path, pid_t pgid)
 {
-    pthread_mutex_lock(&lock);
     struct item it = {kind, path ? pl_xstrdup(path) : NULL, pgid};
     PL_PUSH(items, nitems, items_cap, it);
-    pthread_mutex_unlock(&lock);
 }
 
 void pl_interrupt_remove_file(const char *path)
 {
-    add(REMOVE_FILE, path, 0);
+    pthread_mutex_lock(&lock);
+    add_locked(REMOVE_FILE, path, 0);
+    pthread_mutex_unlock(&lock);
 }
 
-void pl_interrupt_remove_tree(const char *path)
+/* The reaper takes the lock before it removes or kills anything: what is
+   made under it is on the list before an interrupt is acted on (made
+   first and listed after, a SIGINT in between left it behind). */
+
+int pl_interrupt_mkstemp(char *templ)
 {
-    add(REMOVE_TREE, path, 0);
+    pthread_mutex_lock(&lock);
+    int fd = mkstemp(templ);
+    if (fd >= 0)
+        add_locked(REMOVE_FILE, templ, 0);
+    int saved = errno;
+    pthread_mutex_unlock(&lock);
+    errno = saved;
+    return fd;
+}
+
+char *pl_interrupt_temp_dir(const char *name)
+{
+    pthread_mutex_lock(&lock);
+    char *dir = pl_temp_dir(name);
+    if (dir)
+        add_locked(REMOVE_TREE, dir, 0);
+    int saved = errno;
+    pthread_mutex_unlock(&lock);
+    errno = saved;
+    return dir;
 }
 
 /* PYMEM_LINT_TEST_FAULT=validate-fork:slow (tests/e2e/hostile.sh, 6d): the
@@ -120,8 +144,6 @@ static void test_fault_after_fork(void)
 
 pid_t pl_interrupt_fork_group(void)
 {
-    /* the reaper takes this lock before it kills: it waits until the
-       child is on the list */
     pthread_mutex_lock(&lock);
     pid_t pid = fork();
     if (pid == 0) {
@@ -131,8 +153,7 @@ pid_t pl_interrupt_fork_group(void)
     if (pid > 0) {
         setpgid(pid, pid); /* as the child does: whichever runs first */
         test_fault_after_fork();
-        struct item it = {KILL_GROUP, NULL, pid};
-        PL_PUSH(items, nitems, items_cap, it);
+        add_locked(KILL_GROUP, NULL, pid);
     }
     pthread_mutex_unlock(&lock);
     return pid;

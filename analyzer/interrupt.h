@@ -14,21 +14,26 @@
 /* Catch SIGINT and SIGTERM from now on (main calls it once). */
 void pl_interrupt_install(void);
 
-/* What to remove if the run is interrupted, until it is forgotten:
-   a file, a directory tree, or a process group to kill (registered by
-   pl_interrupt_fork_group below). Thread-safe; 'path' is copied. */
+/* What to remove if the run is interrupted, until it is forgotten. Each
+   is on the list from the moment it exists, so an interrupt never finds
+   it made and not yet listed. Thread-safe; paths are copied. */
+
+/* A file that will be made later (by another library). */
 void pl_interrupt_remove_file(const char *path);
-void pl_interrupt_remove_tree(const char *path);
+
+/* mkstemp(templ), the file listed. Returns as mkstemp does. */
+int pl_interrupt_mkstemp(char *templ);
+
+/* pl_temp_dir(name) (util.h), the tree listed. Heap path, or NULL (errno
+   set). */
+char *pl_interrupt_temp_dir(const char *name);
+
+/* fork() a child that leads a process group of its own, listed to be
+   killed. Returns as fork() does; in the child the group is set (setpgid)
+   and nothing else of this module may be used. */
+pid_t pl_interrupt_fork_group(void);
 
 void pl_interrupt_forget(const char *path);
 void pl_interrupt_forget_group(pid_t pgid);
-
-/* fork() a child that leads a process group of its own, registered to be
-   killed on interrupt before the interrupt can be acted on: a SIGINT that
-   arrives just after fork() once found the group not yet registered and
-   left the command running. Returns as fork() does; in the child the
-   group is set (setpgid) and nothing else of this module may be used.
-   The parent forgets the group with pl_interrupt_forget_group(). */
-pid_t pl_interrupt_fork_group(void);
 
 #endif

@@ -525,9 +525,7 @@ static int validate_findings(struct options *o, struct pl_store *store,
         }
         work = realpath(o->keep_runs, NULL);
     } else {
-        work = pl_temp_dir("validate");
-        if (work)
-            pl_interrupt_remove_tree(work);
+        work = pl_interrupt_temp_dir("validate");
     }
     if (!work) {
         free(runtime);

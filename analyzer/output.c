@@ -491,19 +491,19 @@ struct pl_atomic *pl_atomic_open(const char *path, FILE **out)
     a->path = pl_xstrdup(path);
     a->tmp = pl_xcalloc(strlen(path) + 16, 1);
     sprintf(a->tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(a->tmp);
+    int fd = pl_interrupt_mkstemp(a->tmp);
     if (fd < 0 || !(a->file = fdopen(fd, "w"))) {
         pl_error("cannot write '%s': %s", path, strerror(errno));
         if (fd >= 0) {
             close(fd);
             unlink(a->tmp);
+            pl_interrupt_forget(a->tmp);
         }
         free(a->path);
         free(a->tmp);
         free(a);
         return NULL;
     }
-    pl_interrupt_remove_file(a->tmp);
     /* mkstemp makes it 0600: give it the mode of the file it replaces,
        or that of a new file under the umask */
     struct stat old;

@@ -146,10 +146,8 @@ struct pl_pch_cache *pl_pch_cache_new(const char *dir,
         if (path)
             tidy(path);
     } else {
-        path = pl_temp_dir("pch");
+        path = pl_interrupt_temp_dir("pch");
         temporary = path != NULL;
-        if (path)
-            pl_interrupt_remove_tree(path);
     }
     if (!path)
         return NULL;

@@ -5,6 +5,7 @@
  * process with status 128 + the signal, as a shell reports it.
  */
 #include "interrupt.h"
+#include "testfault.h"
 #include "util.h"
 
 #include <errno.h>
@@ -137,8 +138,7 @@ char *pl_interrupt_temp_dir(const char *name)
    registered, so that a test can interrupt it there. */
 static void test_fault_after_fork(void)
 {
-    const char *fault = getenv("PYMEM_LINT_TEST_FAULT");
-    if (fault && strcmp(fault, "validate-fork:slow") == 0)
+    if (pl_test_fault_is("validate-fork", "slow"))
         sleep(3);
 }
 

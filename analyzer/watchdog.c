@@ -6,6 +6,7 @@
  * state stays sound. See watchdog.h.
  */
 #include "watchdog.h"
+#include "testfault.h"
 #include "util.h"
 
 #include <clang-c/Index.h>
@@ -165,23 +166,15 @@ static size_t overflow_stack(volatile char *above, size_t depth)
 
 void pl_watchdog_test_fault(const char *path, bool in_pch_build)
 {
-    const char *spec = getenv("PYMEM_LINT_TEST_FAULT");
-    const char *colon = spec ? strrchr(spec, ':') : NULL;
-    if (!colon)
-        return;
-    size_t n = (size_t)(colon - spec), len = strlen(path);
-    if (n == 0 || n > len || memcmp(path + len - n, spec, n) != 0)
-        return;
-    const char *kind = colon + 1;
     if (in_pch_build) {
-        if (strcmp(kind, "pch-hang") == 0)
+        if (pl_test_fault_is(path, "pch-hang"))
             for (;;)
                 pause();
-    } else if (strcmp(kind, "segv") == 0) {
+    } else if (pl_test_fault_is(path, "segv")) {
         raise(SIGSEGV);
-    } else if (strcmp(kind, "overflow") == 0) {
+    } else if (pl_test_fault_is(path, "overflow")) {
         overflow_stack(NULL, 0);
-    } else if (strcmp(kind, "hang") == 0) {
+    } else if (pl_test_fault_is(path, "hang")) {
         for (;;)
             pause();
     }

@@ -69,8 +69,8 @@ void pl_watchdog_libclang_leave(void);
  * would: PYMEM_LINT_TEST_FAULT=NAME:segv (a SIGSEGV), NAME:overflow (a
  * real stack overflow) or NAME:hang (a loop without end) when analyzing
  * the file whose name ends in NAME ('in_pch_build' false), and
- * NAME:pch-hang while building the PCH that file asked for (true).
- * Unset, it costs one getenv.
+ * NAME:pch-hang while building the PCH that file asked for (true)
+ * (testfault.h).
  */
 void pl_watchdog_test_fault(const char *path, bool in_pch_build);
 
